@@ -1,0 +1,746 @@
+//! The behaviour every [`Store`] must show, written once and run against every adapter
+//! (feature `test-util`).
+//!
+//! An adapter's test crate runs the whole suite with one macro call; each case becomes a
+//! test `<module>::<case>`; name the module `conformance_<store>` so every name says so:
+//!
+//! ```ignore
+//! crm_core::conformance_suite!(conformance_memory, async { std::sync::Arc::new(MemoryStore::new()) });
+//! ```
+//!
+//! Query cases are differential: the store's answer must equal the in-memory reference
+//! interpreter ([`ResolvedQuery::apply`](crate::query::ResolvedQuery::apply)) over the same rows.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::actor::Actor;
+use crate::audit::AuditAction;
+use crate::error::ErrorKind;
+use crate::fields::{FieldDef, FieldSchema, FieldType, FieldValue};
+use crate::id::{AccountId, IdGen, RecordId, SequentialIdGen, TenantId, UserId};
+use crate::model::{
+    Account, Activity, ActivityKind, Contact, Department, Lead, Opportunity, Tag, Team, User,
+};
+use crate::query::{Predicate, Query, Sort};
+use crate::record::{Entity, ObjectKind, Record, Row, Value};
+use crate::store::{ReadStore, Store};
+use crate::value::{CompanyName, Currency, Email, Money, PersonName, Phone, Region};
+
+/// Runs every conformance case against stores made by `$make` (an async block returning
+/// `Arc<dyn Store>`), one `#[tokio::test]` each, in a module named `$name`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($name:ident, $make:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            $crate::conformance_suite!(@cases $make;
+                insert_then_get_round_trips_every_kind,
+                missing_record_is_not_found,
+                duplicate_id_is_refused,
+                save_bumps_version_and_keeps_creation,
+                stale_version_is_a_conflict_and_writes_nothing,
+                soft_delete_hides_and_restore_returns,
+                rollback_and_drop_discard_everything,
+                transaction_reads_its_own_writes,
+                audit_records_field_level_changes,
+                tenants_are_isolated,
+                queries_agree_with_the_reference_interpreter,
+                sort_and_page_agree_with_the_reference_interpreter,
+                batch_insert_is_atomic);
+        }
+    };
+    (@cases $make:expr; $($case:ident),*) => {$(
+        #[tokio::test]
+        async fn $case() {
+            let store: ::std::sync::Arc<dyn $crate::store::Store> = $make.await;
+            $crate::conformance::$case(store).await;
+        }
+    )*};
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 30, 0).unwrap()
+}
+
+struct Fixture {
+    tenant: TenantId,
+    actor: Actor,
+    ids: SequentialIdGen,
+}
+
+impl Fixture {
+    fn new(seed: u64) -> Fixture {
+        let tenant = TenantId(Uuid::from_u128(0x7e7a_0000 + seed as u128));
+        let user = UserId(Uuid::from_u128(0x05e7_0000 + seed as u128));
+        Fixture {
+            tenant,
+            actor: Actor::user(tenant, user),
+            ids: SequentialIdGen::new(seed),
+        }
+    }
+
+    fn record<T: Entity>(&self, data: T) -> Record<T> {
+        let ids: &dyn IdGen = &self.ids;
+        Record::new(ids.next(), self.tenant, self.actor.user_id(), t0(), data)
+    }
+
+    async fn insert<T: Entity>(&self, store: &dyn Store, records: &[Record<T>]) {
+        let mut tx = store.begin().await.unwrap();
+        tx.insert(&self.actor, t0(), records).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+fn reader(store: &dyn Store) -> &dyn ReadStore {
+    store
+}
+
+fn account(name: &str) -> Account {
+    Account::new(CompanyName::parse(name).unwrap())
+}
+
+fn full_account() -> Account {
+    let mut a = account("北京华为技术有限公司");
+    a.short_name = Some("华为".into());
+    a.industry = Some("通信设备".into());
+    a.level = Some("A".into());
+    a.region = Some(Region::parse("北京").unwrap());
+    a.phone = Some(Phone::parse("010-62345678转123").unwrap());
+    a.email = Some(Email::parse("info@huawei.com").unwrap());
+    a.last_activity_at = Some(t0() - Duration::days(3));
+    a.custom.insert(
+        "budget".into(),
+        FieldValue::Number(Decimal::new(150_000, 0)),
+    );
+    a.custom.insert(
+        "签约日期".into(),
+        FieldValue::Date(NaiveDate::from_ymd_opt(2026, 1, 5).unwrap()),
+    );
+    a
+}
+
+async fn round_trip<T: Entity>(store: &dyn Store, fx: &Fixture, data: T) {
+    let record = fx.record(data);
+    fx.insert(store, std::slice::from_ref(&record)).await;
+    let back = reader(store).get::<T>(fx.tenant, record.id).await.unwrap();
+    assert_eq!(back, record, "{} did not round-trip", T::KIND);
+}
+
+/// Every kind is stored and read back unchanged, value objects included.
+pub async fn insert_then_get_round_trips_every_kind(store: Arc<dyn Store>) {
+    let fx = Fixture::new(1);
+    let store = store.as_ref();
+    let account_id: AccountId = (&fx.ids as &dyn IdGen).next();
+    round_trip(store, &fx, full_account()).await;
+    let mut contact = Contact::new(PersonName::parse("张伟").unwrap());
+    contact.account_id = Some(account_id);
+    contact.mobile = Some(Phone::parse("+86 138 1234 5678").unwrap());
+    contact.primary = true;
+    round_trip(store, &fx, contact).await;
+    let mut lead = Lead::new();
+    lead.company = Some(CompanyName::parse("深圳市腾讯计算机系统有限公司").unwrap());
+    lead.email = Some(Email::parse("pony@qq.com").unwrap());
+    round_trip(store, &fx, lead).await;
+    let mut deal = Opportunity::new(account_id, "数据中心扩容", "proposal");
+    deal.amount = Some(Money::new(Decimal::new(123_456_789, 2), Currency::CNY));
+    deal.expected_close = NaiveDate::from_ymd_opt(2026, 6, 30);
+    round_trip(store, &fx, deal).await;
+    let mut visit = Activity::new(ActivityKind::Visit, "拜访采购部");
+    visit.account_id = Some(account_id);
+    visit.due_at = Some(t0() + Duration::days(1));
+    round_trip(store, &fx, visit).await;
+    round_trip(store, &fx, User::new(PersonName::parse("Li Na").unwrap())).await;
+    round_trip(
+        store,
+        &fx,
+        Team {
+            name: "华东一组".into(),
+            leader: None,
+            members: Default::default(),
+        },
+    )
+    .await;
+    round_trip(
+        store,
+        &fx,
+        Department {
+            name: "华东大区".into(),
+            parent: None,
+        },
+    )
+    .await;
+    round_trip(
+        store,
+        &fx,
+        Tag {
+            name: "重点客户".into(),
+            color: Some("#d4380d".into()),
+        },
+    )
+    .await;
+    let schema = FieldSchema::new(
+        ObjectKind::Account,
+        vec![FieldDef::new("budget", FieldType::Number)],
+    )
+    .unwrap();
+    round_trip(store, &fx, schema).await;
+}
+
+/// Unknown ids read as absent, and the typed read says which record is missing.
+pub async fn missing_record_is_not_found(store: Arc<dyn Store>) {
+    let fx = Fixture::new(2);
+    let id = AccountId(Uuid::from_u128(42));
+    assert!(
+        store
+            .get_row(ObjectKind::Account, fx.tenant, id.0)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let err = reader(store.as_ref())
+        .get::<Account>(fx.tenant, id)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.to_string().contains(&id.to_string()), "{err}");
+    let mut tx = store.begin().await.unwrap();
+    let ghost = fx.record(account("不存在公司"));
+    let err = tx.save(&fx.actor, t0(), ghost).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+/// Inserting an id twice is a `Duplicate` and leaves the first row as it was.
+pub async fn duplicate_id_is_refused(store: Arc<dyn Store>) {
+    let fx = Fixture::new(3);
+    let first = fx.record(account("甲公司"));
+    fx.insert(store.as_ref(), std::slice::from_ref(&first))
+        .await;
+    let mut again = first.clone();
+    again.data = account("乙公司");
+    let mut tx = store.begin().await.unwrap();
+    let err = tx.insert(&fx.actor, t0(), &[again]).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Duplicate, "{err}");
+    drop(tx);
+    let stored = reader(store.as_ref())
+        .get::<Account>(fx.tenant, first.id)
+        .await
+        .unwrap();
+    assert_eq!(stored.name.as_str(), "甲公司");
+}
+
+/// A save stores version + 1 and the new update time, keeping the creation time.
+pub async fn save_bumps_version_and_keeps_creation(store: Arc<dyn Store>) {
+    let fx = Fixture::new(4);
+    let record = fx.record(account("甲公司"));
+    fx.insert(store.as_ref(), std::slice::from_ref(&record))
+        .await;
+    let mut changed = record.clone();
+    changed.industry = Some("制造".into());
+    changed.meta.created_at = t0() + Duration::days(100);
+    let later = t0() + Duration::hours(2);
+    let mut tx = store.begin().await.unwrap();
+    let saved = tx.save(&fx.actor, later, changed).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(saved.meta.version, 2);
+    assert_eq!(saved.meta.updated_at, later);
+    assert_eq!(saved.meta.created_at, t0());
+    let stored = reader(store.as_ref())
+        .get::<Account>(fx.tenant, record.id)
+        .await
+        .unwrap();
+    assert_eq!(stored, saved);
+}
+
+/// Saving from an old version is a `Conflict` naming both versions; nothing is written,
+/// not even an audit event.
+pub async fn stale_version_is_a_conflict_and_writes_nothing(store: Arc<dyn Store>) {
+    let fx = Fixture::new(5);
+    let record = fx.record(account("甲公司"));
+    fx.insert(store.as_ref(), std::slice::from_ref(&record))
+        .await;
+    let mut first = record.clone();
+    first.level = Some("A".into());
+    let mut tx = store.begin().await.unwrap();
+    tx.save(&fx.actor, t0(), first).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut stale = record.clone();
+    stale.level = Some("C".into());
+    let mut tx = store.begin().await.unwrap();
+    let err = tx.save(&fx.actor, t0(), stale).await.unwrap_err();
+    drop(tx);
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert!(
+        err.to_string().contains("expected version 1, found 2"),
+        "{err}"
+    );
+    let stored = reader(store.as_ref())
+        .get::<Account>(fx.tenant, record.id)
+        .await
+        .unwrap();
+    assert_eq!(stored.level.as_deref(), Some("A"));
+    let trail = store
+        .audit_trail(fx.tenant, ObjectKind::Account, record.id.0)
+        .await
+        .unwrap();
+    assert_eq!(trail.len(), 2, "create + one update");
+}
+
+/// A soft-deleted record is gone from get, list and count, visible with `with_deleted`, and
+/// comes back on restore.
+pub async fn soft_delete_hides_and_restore_returns(store: Arc<dyn Store>) {
+    let fx = Fixture::new(6);
+    let keep = fx.record(account("留下公司"));
+    let gone = fx.record(account("删除公司"));
+    fx.insert(store.as_ref(), &[keep.clone(), gone.clone()])
+        .await;
+    let mut deleted = gone.clone();
+    deleted.meta.deleted_at = Some(t0());
+    let mut tx = store.begin().await.unwrap();
+    let deleted = tx.save(&fx.actor, t0(), deleted).await.unwrap();
+    tx.commit().await.unwrap();
+    let read = reader(store.as_ref());
+    assert_eq!(
+        read.get::<Account>(fx.tenant, gone.id)
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+    let live = read
+        .list::<Account>(fx.tenant, &Query::all())
+        .await
+        .unwrap();
+    assert_eq!(live.iter().map(|r| r.id).collect::<Vec<_>>(), vec![keep.id]);
+    assert_eq!(
+        read.count::<Account>(fx.tenant, &Query::all())
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        read.count::<Account>(fx.tenant, &Query::all().with_deleted())
+            .await
+            .unwrap(),
+        2
+    );
+    let mut restored = deleted;
+    restored.meta.deleted_at = None;
+    let mut tx = store.begin().await.unwrap();
+    tx.save(&fx.actor, t0(), restored).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        read.count::<Account>(fx.tenant, &Query::all())
+            .await
+            .unwrap(),
+        2
+    );
+    let actions: Vec<AuditAction> = store
+        .audit_trail(fx.tenant, ObjectKind::Account, gone.id.0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            AuditAction::Create,
+            AuditAction::Delete,
+            AuditAction::Restore
+        ]
+    );
+}
+
+/// Rolled-back and dropped transactions leave no rows and no audit events.
+pub async fn rollback_and_drop_discard_everything(store: Arc<dyn Store>) {
+    let fx = Fixture::new(7);
+    let base = fx.record(account("原有公司"));
+    fx.insert(store.as_ref(), std::slice::from_ref(&base)).await;
+    for commit_by_drop in [false, true] {
+        let mut tx = store.begin().await.unwrap();
+        let fresh = fx.record(account("新公司"));
+        tx.insert(&fx.actor, t0(), &[fresh]).await.unwrap();
+        let mut changed = base.clone();
+        changed.level = Some("B".into());
+        tx.save(&fx.actor, t0(), changed).await.unwrap();
+        if commit_by_drop {
+            drop(tx);
+        } else {
+            tx.rollback().await.unwrap();
+        }
+        let read = reader(store.as_ref());
+        assert_eq!(
+            read.count::<Account>(fx.tenant, &Query::all())
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(read.get::<Account>(fx.tenant, base.id).await.unwrap(), base);
+        let trail = store
+            .audit_trail(fx.tenant, ObjectKind::Account, base.id.0)
+            .await
+            .unwrap();
+        assert_eq!(trail.len(), 1);
+    }
+}
+
+/// Inside a transaction, reads see its writes; outside, they appear only after commit.
+pub async fn transaction_reads_its_own_writes(store: Arc<dyn Store>) {
+    let fx = Fixture::new(8);
+    let record = fx.record(account("事务公司"));
+    let mut tx = store.begin().await.unwrap();
+    tx.insert(&fx.actor, t0(), std::slice::from_ref(&record))
+        .await
+        .unwrap();
+    let inside = (tx.as_ref() as &dyn ReadStore)
+        .get::<Account>(fx.tenant, record.id)
+        .await
+        .unwrap();
+    assert_eq!(inside, record);
+    assert_eq!(
+        tx.count_rows(ObjectKind::Account, fx.tenant, &Query::all())
+            .await
+            .unwrap(),
+        1
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(
+        reader(store.as_ref())
+            .get::<Account>(fx.tenant, record.id)
+            .await
+            .unwrap(),
+        record
+    );
+}
+
+/// Creation records every set field; an update records exactly the fields that changed,
+/// custom fields key by key, with before and after.
+pub async fn audit_records_field_level_changes(store: Arc<dyn Store>) {
+    let fx = Fixture::new(9);
+    let record = fx.record(full_account());
+    fx.insert(store.as_ref(), std::slice::from_ref(&record))
+        .await;
+    let mut changed = record.clone();
+    changed.level = Some("B".into());
+    changed.custom.insert(
+        "budget".into(),
+        FieldValue::Number(Decimal::new(200_000, 0)),
+    );
+    changed.custom.remove("签约日期");
+    changed.meta.owner = None;
+    let mut tx = store.begin().await.unwrap();
+    tx.save(&fx.actor, t0() + Duration::minutes(5), changed)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let trail = store
+        .audit_trail(fx.tenant, ObjectKind::Account, record.id.0)
+        .await
+        .unwrap();
+    assert_eq!(trail.len(), 2);
+    let (create, update) = (&trail[0], &trail[1]);
+    assert!(create.seq < update.seq);
+    assert_eq!((create.action, create.version), (AuditAction::Create, 1));
+    let created: Vec<&str> = create.changes.iter().map(|c| c.field.as_str()).collect();
+    for field in [
+        "name",
+        "phone",
+        "region",
+        "custom.budget",
+        "custom.签约日期",
+        "owner",
+    ] {
+        assert!(
+            created.contains(&field),
+            "create event lacks {field}: {created:?}"
+        );
+    }
+    assert!(create.changes.iter().all(|c| c.before.is_null()));
+    assert_eq!(
+        (update.action, update.version, update.actor),
+        (AuditAction::Update, 2, fx.actor.principal)
+    );
+    assert_eq!(update.at, t0() + Duration::minutes(5));
+    let changed: BTreeMap<&str, (&serde_json::Value, &serde_json::Value)> = update
+        .changes
+        .iter()
+        .map(|c| (c.field.as_str(), (&c.before, &c.after)))
+        .collect();
+    assert_eq!(
+        changed.keys().copied().collect::<Vec<_>>(),
+        ["custom.budget", "custom.签约日期", "level", "owner"]
+    );
+    assert_eq!(
+        changed["level"],
+        (&serde_json::json!("A"), &serde_json::json!("B"))
+    );
+    assert!(changed["custom.签约日期"].1.is_null());
+    assert!(changed["owner"].1.is_null());
+}
+
+/// No read or write crosses tenants.
+pub async fn tenants_are_isolated(store: Arc<dyn Store>) {
+    let a = Fixture::new(10);
+    let b = Fixture::new(11);
+    let record = a.record(account("甲租户公司"));
+    a.insert(store.as_ref(), std::slice::from_ref(&record))
+        .await;
+    let read = reader(store.as_ref());
+    assert_eq!(
+        read.get::<Account>(b.tenant, record.id)
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        read.count::<Account>(b.tenant, &Query::all())
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        store
+            .audit_trail(b.tenant, ObjectKind::Account, record.id.0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut tx = store.begin().await.unwrap();
+    let err = tx.save(&b.actor, t0(), record.clone()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    let mut foreign = record.clone();
+    foreign.meta.tenant = b.tenant;
+    let err = tx.save(&b.actor, t0(), foreign).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+/// Opportunities with every column type, nulls included, for the query cases.
+fn query_fixture(fx: &Fixture) -> Vec<Record<Opportunity>> {
+    let stages = ["lead", "proposal", "negotiation", "合同审核"];
+    let names = [
+        "华为扩容",
+        "腾讯云迁移",
+        "Alpha deal",
+        "alpha DEAL",
+        "50%折扣",
+        "under_score",
+    ];
+    (0..40)
+        .map(|i: i64| {
+            let account = AccountId(Uuid::from_u128(1000 + (i % 5) as u128));
+            let mut deal = Opportunity::new(
+                account,
+                names[i as usize % names.len()],
+                stages[i as usize % stages.len()],
+            );
+            if i % 3 != 0 {
+                deal.amount = Some(Money::new(
+                    Decimal::new(i * 125_050 - 1_000_000, 2),
+                    Currency::CNY,
+                ));
+            }
+            if i % 4 != 1 {
+                deal.expected_close =
+                    NaiveDate::from_ymd_opt(2026, 1 + (i % 12) as u32, 1 + (i % 28) as u32);
+            }
+            if i % 7 == 0 {
+                deal.win(t0() + Duration::hours(i)).unwrap();
+            }
+            if i % 5 == 2 {
+                deal.last_activity_at = Some(t0() - Duration::minutes(i * 37));
+            }
+            let mut record = fx.record(deal);
+            if i % 6 == 0 {
+                record.meta.owner = None;
+            }
+            record
+        })
+        .collect()
+}
+
+fn sample_predicates() -> Vec<Predicate> {
+    let a1 = AccountId(Uuid::from_u128(1001));
+    let a3 = AccountId(Uuid::from_u128(1003));
+    let money = |cents: i64| Value::Decimal(Decimal::new(cents, 2));
+    let date = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    vec![
+        Predicate::True,
+        Predicate::False,
+        Predicate::eq("stage", "proposal"),
+        Predicate::ne("stage", "proposal"),
+        Predicate::eq("stage", "合同审核"),
+        Predicate::eq("account_id", a1),
+        Predicate::is_in("account_id", [a1, a3]),
+        Predicate::is_in("account_id", Vec::<AccountId>::new()),
+        !Predicate::is_in("account_id", Vec::<AccountId>::new()),
+        !Predicate::is_in("stage", ["lead", "proposal"]),
+        Predicate::gt("amount", money(0)),
+        Predicate::le("amount", money(-1)),
+        Predicate::ge("amount", Value::Int(10_000)),
+        !Predicate::lt("amount", money(250_100)),
+        Predicate::is_null("amount"),
+        !Predicate::is_null("amount"),
+        Predicate::lt("expected_close", date(6, 1)),
+        !Predicate::ge("expected_close", date(3, 15)),
+        Predicate::eq("status", "won")
+            .or(Predicate::gt("last_activity_at", t0() - Duration::hours(5))),
+        Predicate::contains("name", "扩容"),
+        Predicate::contains("name", "alpha"),
+        Predicate::contains("name", "%"),
+        Predicate::contains("name", "_"),
+        !Predicate::contains("name", "deal"),
+        Predicate::starts_with("name", "Alpha"),
+        Predicate::starts_with("stage", "合同"),
+        Predicate::eq("owner", Value::Null),
+        Predicate::ne("owner", Value::Null),
+        Predicate::gt("version", Value::Int(0))
+            .and(Predicate::lt("created_at", t0() + Duration::seconds(1))),
+        !(Predicate::eq("stage", "lead").and(!Predicate::is_null("amount"))).or(Predicate::eq(
+            "stage",
+            "negotiation",
+        )
+        .and(Predicate::ge("amount", money(5_000_00)))),
+    ]
+}
+
+async fn reference_rows(
+    store: &dyn Store,
+    fx: &Fixture,
+    records: &[Record<Opportunity>],
+) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for r in records {
+        rows.push(
+            store
+                .get_row(ObjectKind::Opportunity, fx.tenant, r.id.uuid())
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    rows
+}
+
+/// For a range of predicates (every operator, negations, nulls, CJK, LIKE metacharacters),
+/// list and count equal the reference interpreter over the same rows.
+pub async fn queries_agree_with_the_reference_interpreter(store: Arc<dyn Store>) {
+    let fx = Fixture::new(12);
+    let records = query_fixture(&fx);
+    fx.insert(store.as_ref(), &records).await;
+    let rows = reference_rows(store.as_ref(), &fx, &records).await;
+    for predicate in sample_predicates() {
+        let query = Query::filter(predicate.clone()).unpaged();
+        let expected: Vec<Uuid> = query
+            .resolve(ObjectKind::Opportunity)
+            .unwrap()
+            .apply(&rows)
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        let got: Vec<Uuid> = store
+            .list_rows(ObjectKind::Opportunity, fx.tenant, &query)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(got, expected, "list disagrees for {predicate:?}");
+        let count = store
+            .count_rows(ObjectKind::Opportunity, fx.tenant, &query)
+            .await
+            .unwrap();
+        assert_eq!(
+            count,
+            expected.len() as u64,
+            "count disagrees for {predicate:?}"
+        );
+    }
+    let bad = Query::filter(Predicate::eq("no_such_field", "x"));
+    let err = store
+        .list_rows(ObjectKind::Opportunity, fx.tenant, &bad)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+}
+
+/// Sorting (nulls first ascending, last descending, id as tiebreak) and paging agree with
+/// the reference interpreter.
+pub async fn sort_and_page_agree_with_the_reference_interpreter(store: Arc<dyn Store>) {
+    let fx = Fixture::new(13);
+    let records = query_fixture(&fx);
+    fx.insert(store.as_ref(), &records).await;
+    let rows = reference_rows(store.as_ref(), &fx, &records).await;
+    let sorts = [
+        vec![Sort::asc("amount")],
+        vec![Sort::desc("amount")],
+        vec![Sort::asc("stage"), Sort::desc("expected_close")],
+        vec![Sort::desc("last_activity_at"), Sort::asc("name")],
+        vec![Sort::asc("owner")],
+        vec![],
+    ];
+    for sort in sorts {
+        for (offset, limit) in [(0, 1000), (0, 7), (5, 10), (38, 10), (50, 3)] {
+            let mut query = Query::filter(!Predicate::eq("stage", "lead"))
+                .offset(offset)
+                .limit(limit);
+            query.sort = sort.clone();
+            let expected: Vec<Uuid> = query
+                .resolve(ObjectKind::Opportunity)
+                .unwrap()
+                .apply(&rows)
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
+            let got: Vec<Uuid> = store
+                .list_rows(ObjectKind::Opportunity, fx.tenant, &query)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
+            assert_eq!(
+                got, expected,
+                "order disagrees for {sort:?} offset {offset} limit {limit}"
+            );
+        }
+    }
+}
+
+/// A thousand records in one transaction are all there after commit, none after rollback.
+pub async fn batch_insert_is_atomic(store: Arc<dyn Store>) {
+    let fx = Fixture::new(14);
+    let batch: Vec<Record<Account>> = (0..1000)
+        .map(|i| fx.record(account(&format!("批量公司{i}"))))
+        .collect();
+    let mut tx = store.begin().await.unwrap();
+    tx.insert(&fx.actor, t0(), &batch).await.unwrap();
+    tx.rollback().await.unwrap();
+    let read = reader(store.as_ref());
+    assert_eq!(
+        read.count::<Account>(fx.tenant, &Query::all())
+            .await
+            .unwrap(),
+        0
+    );
+    fx.insert(store.as_ref(), &batch).await;
+    assert_eq!(
+        read.count::<Account>(fx.tenant, &Query::all())
+            .await
+            .unwrap(),
+        1000
+    );
+    let last = read.get::<Account>(fx.tenant, batch[999].id).await.unwrap();
+    assert_eq!(last.name.as_str(), "批量公司999");
+    let trail = store
+        .audit_trail(fx.tenant, ObjectKind::Account, batch[500].id.0)
+        .await
+        .unwrap();
+    assert_eq!(trail.len(), 1);
+}

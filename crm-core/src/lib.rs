@@ -1,0 +1,38 @@
+//! # crm-core: the pure domain of the `crm` engine
+//!
+//! Everything here is synchronous, deterministic and free of I/O: no database, no async
+//! runtime, no files. Time and ids are injected ([`clock::Clock`], [`id::IdGen`]) so tests and
+//! rule evaluations replay exactly.
+//!
+//! - [`value`]: value objects that parse, don't validate — [`value::Phone`] (mainland China
+//!   mobile, landline, extension; E.164 elsewhere), [`value::Email`], [`value::Money`],
+//!   [`value::Region`] (provinces and prefecture-level cities), names.
+//! - [`model`]: accounts, contacts, leads, opportunities, activities, users, teams,
+//!   departments, tags; their state transitions.
+//! - [`fields`]: typed custom fields validated against a per-tenant schema.
+//! - [`record`]: [`record::Record<T>`] (id + [`record::Meta`] + data) and the [`record::Row`]
+//!   stores see.
+//! - [`query`]: storage-neutral predicates with one in-memory interpreter that SQL stores
+//!   must agree with.
+//! - [`store`]: object-safe async storage traits and the typed layer over them; every change
+//!   appends an [`audit::AuditEvent`] in the same transaction.
+//!
+//! With the `test-util` feature, [`conformance`] holds the behaviour suite every store runs.
+
+pub mod actor;
+pub mod audit;
+pub mod clock;
+#[cfg(feature = "test-util")]
+pub mod conformance;
+pub mod error;
+pub mod fields;
+pub mod id;
+pub mod model;
+pub mod query;
+pub mod record;
+pub mod store;
+pub mod value;
+
+pub use actor::{Actor, Principal};
+pub use error::{Error, ErrorKind, Result};
+pub use record::{Entity, ObjectKind, Record};

@@ -1,0 +1,243 @@
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::check_optional_text;
+use crate::error::{Error, Result};
+use crate::fields::Fields;
+use crate::id::{AccountId, LeadId, TagId};
+use crate::record::{Column, ColumnType, Entity, ObjectKind, Reference};
+use crate::value::{CompanyName, Email, PersonName, Phone, Region};
+
+/// Where a lead stands in qualification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadStatus {
+    /// Not yet touched.
+    New,
+    /// Being worked (contacted, in conversation).
+    Working,
+    /// Qualified: ready to convert.
+    Qualified,
+    /// Not a fit (can be reopened).
+    Unqualified,
+    /// Converted into an account; final.
+    Converted,
+}
+
+impl LeadStatus {
+    /// The snake_case name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadStatus::New => "new",
+            LeadStatus::Working => "working",
+            LeadStatus::Qualified => "qualified",
+            LeadStatus::Unqualified => "unqualified",
+            LeadStatus::Converted => "converted",
+        }
+    }
+
+    /// Whether a lead may move from `self` to `to`.
+    pub fn can_become(self, to: LeadStatus) -> bool {
+        use LeadStatus::*;
+        matches!(
+            (self, to),
+            (New, Working | Qualified | Unqualified)
+                | (Working, Qualified | Unqualified)
+                | (Qualified, Working | Unqualified | Converted)
+                | (Unqualified, Working)
+        )
+    }
+}
+
+/// A prospect not yet qualified (线索): often just a name and a phone from a trade show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lead {
+    /// The prospect's company.
+    pub company: Option<CompanyName>,
+    /// The person.
+    pub contact_name: Option<PersonName>,
+    /// Job title.
+    pub title: Option<String>,
+    /// Mobile phone.
+    pub mobile: Option<Phone>,
+    /// Office phone.
+    pub phone: Option<Phone>,
+    /// Email.
+    pub email: Option<Email>,
+    /// WeChat id.
+    pub wechat: Option<String>,
+    /// Province or city.
+    pub region: Option<Region>,
+    /// Industry.
+    pub industry: Option<String>,
+    /// Where the lead came from (展会, 官网, 转介绍 ...).
+    pub source: Option<String>,
+    /// Qualification status; change it with [`Lead::transition`].
+    pub status: LeadStatus,
+    /// The account it was converted into.
+    pub converted_account: Option<AccountId>,
+    /// The last follow-up.
+    pub last_activity_at: Option<DateTime<Utc>>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeSet<TagId>,
+    /// Tenant-defined fields.
+    #[serde(default)]
+    pub custom: Fields,
+}
+
+impl Lead {
+    /// A new lead with nothing filled in; at least a company, a name, a phone or an email
+    /// must be set before it can be stored.
+    pub fn new() -> Self {
+        Lead {
+            company: None,
+            contact_name: None,
+            title: None,
+            mobile: None,
+            phone: None,
+            email: None,
+            wechat: None,
+            region: None,
+            industry: None,
+            source: None,
+            status: LeadStatus::New,
+            converted_account: None,
+            last_activity_at: None,
+            tags: BTreeSet::new(),
+            custom: Fields::new(),
+        }
+    }
+
+    /// Move to `to`, or refuse with [`Error::InvalidTransition`]. Converting goes through
+    /// [`Lead::mark_converted`], which records the account.
+    pub fn transition(&mut self, to: LeadStatus) -> Result<()> {
+        if to == LeadStatus::Converted {
+            return Err(self.refuse(to, "use mark_converted, which records the account"));
+        }
+        self.move_to(to)
+    }
+
+    /// Record that the lead became `account`; only a qualified lead converts.
+    pub fn mark_converted(&mut self, account: AccountId) -> Result<()> {
+        self.move_to(LeadStatus::Converted)?;
+        self.converted_account = Some(account);
+        Ok(())
+    }
+
+    fn move_to(&mut self, to: LeadStatus) -> Result<()> {
+        if !self.status.can_become(to) {
+            return Err(self.refuse(to, "not an allowed lead status change"));
+        }
+        self.status = to;
+        Ok(())
+    }
+
+    fn refuse(&self, to: LeadStatus, reason: &str) -> Error {
+        Error::InvalidTransition {
+            object: "lead",
+            from: self.status.as_str().into(),
+            to: to.as_str().into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl Default for Lead {
+    fn default() -> Self {
+        Lead::new()
+    }
+}
+
+pub(super) const COLUMNS: &[Column] = &[
+    Column::new("company", ColumnType::Text).indexed(),
+    Column::new("contact_name", ColumnType::Text),
+    Column::new("mobile", ColumnType::Text).indexed(),
+    Column::new("phone", ColumnType::Text).indexed(),
+    Column::new("email", ColumnType::Text).indexed(),
+    Column::new("region", ColumnType::Text),
+    Column::new("industry", ColumnType::Text),
+    Column::new("source", ColumnType::Text),
+    Column::new("status", ColumnType::Text).indexed(),
+    Column::new("converted_account", ColumnType::Uuid),
+    Column::new("last_activity_at", ColumnType::Timestamp),
+];
+
+impl Entity for Lead {
+    type Id = LeadId;
+    const KIND: ObjectKind = ObjectKind::Lead;
+
+    fn custom_fields(&self) -> Option<&Fields> {
+        Some(&self.custom)
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        let mut refs = Reference::all("tags", ObjectKind::Tag, self.tags.iter().copied());
+        refs.extend(
+            self.converted_account
+                .map(|a| Reference::to("converted_account", ObjectKind::Account, a)),
+        );
+        refs
+    }
+
+    fn check(&self) -> Result<()> {
+        let identifiable = self.company.is_some()
+            || self.contact_name.is_some()
+            || self.mobile.is_some()
+            || self.phone.is_some()
+            || self.email.is_some()
+            || self.wechat.is_some();
+        if !identifiable {
+            return Err(Error::validation(
+                "lead",
+                "",
+                "a lead needs at least a company, a name, a phone, an email or a WeChat id",
+            ));
+        }
+        if (self.status == LeadStatus::Converted) != self.converted_account.is_some() {
+            return Err(Error::validation(
+                "converted_account",
+                self.status.as_str(),
+                "set exactly when the lead is converted",
+            ));
+        }
+        check_optional_text("title", self.title.as_deref(), 100)?;
+        check_optional_text("wechat", self.wechat.as_deref(), 64)?;
+        check_optional_text("industry", self.industry.as_deref(), 100)?;
+        check_optional_text("source", self.source.as_deref(), 100)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn lead_status_machine() {
+        let mut lead = Lead::new();
+        let account = AccountId(uuid::Uuid::nil());
+        assert_eq!(
+            lead.mark_converted(account).unwrap_err().kind(),
+            ErrorKind::InvalidTransition
+        );
+        lead.transition(LeadStatus::Working).unwrap();
+        lead.transition(LeadStatus::Qualified).unwrap();
+        assert!(lead.transition(LeadStatus::Converted).is_err());
+        lead.mark_converted(account).unwrap();
+        assert_eq!(lead.status, LeadStatus::Converted);
+        let err = lead.transition(LeadStatus::Working).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidTransition);
+        assert!(err.to_string().contains("converted"), "{err}");
+    }
+
+    #[test]
+    fn empty_lead_is_refused() {
+        assert_eq!(
+            Lead::new().check().unwrap_err().kind(),
+            ErrorKind::Validation
+        );
+    }
+}

@@ -1,0 +1,61 @@
+//! The domain model: the entities a CRM keeps.
+//!
+//! Each entity is plain data with public fields built from value objects, plus the state
+//! transitions that belong to it (`Lead::transition`, `Opportunity::win`, `Activity::complete`).
+//! Storage bookkeeping (id, tenant, owner, timestamps, version) lives in
+//! [`Record`](crate::record::Record), not here.
+
+mod account;
+mod activity;
+mod contact;
+mod lead;
+mod opportunity;
+mod org;
+mod tag;
+
+pub use account::Account;
+pub use activity::{Activity, ActivityKind};
+pub use contact::Contact;
+pub use lead::{Lead, LeadStatus};
+pub use opportunity::{Opportunity, OpportunityStatus};
+pub use org::{Department, DepartmentTree, Team, User};
+pub use tag::Tag;
+
+use crate::error::{Error, Result};
+use crate::record::{Column, ObjectKind};
+
+/// The queryable columns of each kind.
+pub(crate) fn columns_of(kind: ObjectKind) -> &'static [Column] {
+    match kind {
+        ObjectKind::Account => account::COLUMNS,
+        ObjectKind::Contact => contact::COLUMNS,
+        ObjectKind::Lead => lead::COLUMNS,
+        ObjectKind::Opportunity => opportunity::COLUMNS,
+        ObjectKind::Activity => activity::COLUMNS,
+        ObjectKind::User => org::USER_COLUMNS,
+        ObjectKind::Team => org::TEAM_COLUMNS,
+        ObjectKind::Department => org::DEPARTMENT_COLUMNS,
+        ObjectKind::Tag => tag::COLUMNS,
+        ObjectKind::FieldSchema => crate::fields::FIELD_SCHEMA_COLUMNS,
+    }
+}
+
+/// Refuse an empty (after trimming) or overlong free-text field.
+pub(crate) fn check_text(field: &str, text: &str, max_chars: usize) -> Result<()> {
+    if text.trim().is_empty() {
+        return Err(Error::validation(field, text, "must not be empty"));
+    }
+    if text.chars().count() > max_chars {
+        return Err(Error::validation(
+            field,
+            text,
+            format!("longer than {max_chars} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// [`check_text`] for an optional field.
+pub(crate) fn check_optional_text(field: &str, text: Option<&str>, max_chars: usize) -> Result<()> {
+    text.map_or(Ok(()), |t| check_text(field, t, max_chars))
+}

@@ -1,0 +1,186 @@
+//! The storage traits every adapter implements, and the typed layer over them.
+//!
+//! Adapters implement three small, object-safe traits over [`Row`]s — [`ReadStore`],
+//! [`Store`] (which begins transactions) and [`Transaction`] — so a host can bring its own
+//! storage as `Arc<dyn Store>`. The typed API (`get::<Account>`, `insert`, `save`) is written
+//! once here on top of them, so every adapter gets the same optimistic locking and the same
+//! audit events, appended in the same transaction as the change.
+//!
+//! The conformance suite in [`crate::conformance`] (feature `test-util`) is the contract.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::actor::Actor;
+use crate::audit::AuditEvent;
+use crate::clock::to_stored_precision;
+use crate::error::{Error, Result};
+use crate::id::{RecordId, TenantId};
+use crate::query::Query;
+use crate::record::{Entity, ObjectKind, Record, Row};
+
+/// Reads, inside or outside a transaction. Every read is scoped to one tenant.
+#[async_trait]
+pub trait ReadStore: Send + Sync {
+    /// The row of `kind` with `id` in `tenant`, soft-deleted or not.
+    async fn get_row(&self, kind: ObjectKind, tenant: TenantId, id: Uuid) -> Result<Option<Row>>;
+
+    /// The rows of `kind` in `tenant` matching `query`, sorted and paged.
+    async fn list_rows(
+        &self,
+        kind: ObjectKind,
+        tenant: TenantId,
+        query: &Query,
+    ) -> Result<Vec<Row>>;
+
+    /// How many rows of `kind` in `tenant` match `query` (its sort and page are ignored).
+    async fn count_rows(&self, kind: ObjectKind, tenant: TenantId, query: &Query) -> Result<u64>;
+
+    /// The audit events of one record, oldest first.
+    async fn audit_trail(
+        &self,
+        tenant: TenantId,
+        kind: ObjectKind,
+        id: Uuid,
+    ) -> Result<Vec<AuditEvent>>;
+}
+
+/// A storage backend.
+#[async_trait]
+pub trait Store: ReadStore {
+    /// Start a unit of work. Changes are visible to others only after
+    /// [`Transaction::commit`]; dropping the transaction without committing rolls it back.
+    async fn begin(&self) -> Result<Box<dyn Transaction>>;
+}
+
+/// A unit of work: reads see its own writes; all or nothing.
+#[async_trait]
+pub trait Transaction: ReadStore {
+    /// Insert new rows (of any kinds). An id that exists already is [`Error::Duplicate`].
+    async fn insert_rows(&mut self, rows: &[Row]) -> Result<()>;
+
+    /// Replace the stored row whose version is `expected_version` with `row` (whose version
+    /// must be `expected_version + 1`). A missing row is [`Error::NotFound`]; another stored
+    /// version is [`Error::Conflict`] and nothing is written.
+    async fn update_row(&mut self, row: &Row, expected_version: u64) -> Result<()>;
+
+    /// Append events to the audit log; the store assigns their `seq`.
+    async fn append_audit(&mut self, events: &[AuditEvent]) -> Result<()>;
+
+    /// Make every change durable and visible.
+    async fn commit(self: Box<Self>) -> Result<()>;
+
+    /// Discard every change.
+    async fn rollback(self: Box<Self>) -> Result<()>;
+}
+
+fn not_found<T: Entity>(id: impl std::fmt::Display) -> Error {
+    Error::NotFound {
+        object: T::KIND.as_str(),
+        id: id.to_string(),
+    }
+}
+
+impl dyn ReadStore + '_ {
+    /// The live record `id`, or [`Error::NotFound`] (also when soft-deleted).
+    pub async fn get<T: Entity>(&self, tenant: TenantId, id: T::Id) -> Result<Record<T>> {
+        match self.get_row(T::KIND, tenant, id.uuid()).await? {
+            Some(row) if row.meta.deleted_at.is_none() => Record::from_row(&row),
+            _ => Err(not_found::<T>(id)),
+        }
+    }
+
+    /// The record `id`, soft-deleted or not.
+    pub async fn get_any<T: Entity>(
+        &self,
+        tenant: TenantId,
+        id: T::Id,
+    ) -> Result<Option<Record<T>>> {
+        self.get_row(T::KIND, tenant, id.uuid())
+            .await?
+            .map(|row| Record::from_row(&row))
+            .transpose()
+    }
+
+    /// The records matching `query`.
+    pub async fn list<T: Entity>(&self, tenant: TenantId, query: &Query) -> Result<Vec<Record<T>>> {
+        self.list_rows(T::KIND, tenant, query)
+            .await?
+            .iter()
+            .map(Record::from_row)
+            .collect()
+    }
+
+    /// How many records match `query`.
+    pub async fn count<T: Entity>(&self, tenant: TenantId, query: &Query) -> Result<u64> {
+        self.count_rows(T::KIND, tenant, query).await
+    }
+}
+
+impl dyn Transaction + '_ {
+    /// Insert new records, with one `Create` audit event each, stamped `actor` at `at`.
+    pub async fn insert<T: Entity>(
+        &mut self,
+        actor: &Actor,
+        at: DateTime<Utc>,
+        records: &[Record<T>],
+    ) -> Result<()> {
+        let at = to_stored_precision(at);
+        let mut rows = Vec::with_capacity(records.len());
+        let mut events = Vec::with_capacity(records.len());
+        for record in records {
+            check_tenant(actor, &record.meta.tenant)?;
+            let row = record.to_row()?;
+            events.push(AuditEvent::for_change(actor, at, None, &row)?);
+            rows.push(row);
+        }
+        self.insert_rows(&rows).await?;
+        self.append_audit(&events).await
+    }
+
+    /// Store a changed record. `record.meta.version` is the version it was read at; the
+    /// stored one must still be that (else [`Error::Conflict`]). Returns the record as stored:
+    /// version + 1, `updated_at = at`, creation time and tenant kept. Deleting and restoring
+    /// are saves that set or clear `meta.deleted_at`.
+    pub async fn save<T: Entity>(
+        &mut self,
+        actor: &Actor,
+        at: DateTime<Utc>,
+        mut record: Record<T>,
+    ) -> Result<Record<T>> {
+        check_tenant(actor, &record.meta.tenant)?;
+        let before = self
+            .get_row(T::KIND, actor.tenant, record.id.uuid())
+            .await?
+            .ok_or_else(|| not_found::<T>(record.id))?;
+        let expected = record.meta.version;
+        if before.meta.version != expected {
+            return Err(Error::Conflict {
+                object: T::KIND.as_str(),
+                id: record.id.to_string(),
+                expected,
+                actual: before.meta.version,
+            });
+        }
+        record.meta.version = expected + 1;
+        record.meta.created_at = before.meta.created_at;
+        record.meta.updated_at = to_stored_precision(at).max(before.meta.updated_at);
+        let row = record.to_row()?;
+        let event = AuditEvent::for_change(actor, record.meta.updated_at, Some(&before), &row)?;
+        self.update_row(&row, expected).await?;
+        self.append_audit(&[event]).await?;
+        Ok(record)
+    }
+}
+
+fn check_tenant(actor: &Actor, tenant: &TenantId) -> Result<()> {
+    if actor.tenant != *tenant {
+        return Err(Error::PermissionDenied {
+            action: "write".into(),
+            object: format!("tenant {tenant}"),
+            reason: format!("the actor acts in tenant {}", actor.tenant),
+        });
+    }
+    Ok(())
+}

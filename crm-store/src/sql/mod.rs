@@ -1,0 +1,503 @@
+//! [`SqlStore`]: SQLite (embedded, bundled) through sea-orm.
+//!
+//! Writes run in `BEGIN IMMEDIATE` transactions, so a unit of work takes SQLite's write lock
+//! before its first read and never fails half-way with a stale snapshot; concurrent writers
+//! queue on the busy timeout, readers proceed (WAL). Optimistic locking is one
+//! `UPDATE ... WHERE version = expected`: whoever commits second sees no row to update and
+//! gets `Conflict`.
+
+mod compile;
+mod schema;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use crm_core::actor::Principal;
+use crm_core::audit::{AuditAction, AuditEvent};
+use crm_core::error::{Error, Result};
+use crm_core::id::TenantId;
+use crm_core::query::Query as CrmQuery;
+use crm_core::record::{Meta, ObjectKind, Row};
+use crm_core::store::{ReadStore, Store, Transaction};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    QueryResult, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use uuid::Uuid;
+
+use compile::{from_micros, micros, sql_value};
+use schema::META_COLUMNS;
+
+/// A store on SQLite through sea-orm.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    db: DatabaseConnection,
+}
+
+impl SqlStore {
+    /// Open (creating if missing) the SQLite database at `path`, or a private in-memory one
+    /// for `":memory:"`, and bring its schema up to date.
+    pub async fn open_sqlite(path: &str) -> Result<SqlStore> {
+        let in_memory = path == ":memory:";
+        let url = if in_memory {
+            "sqlite::memory:".to_owned()
+        } else {
+            format!("sqlite://{path}")
+        };
+        let context = format!("open {url}");
+        let mut options = ConnectOptions::new(url);
+        // An in-memory database lives in one connection; a file allows concurrent readers.
+        let connections = if in_memory { 1 } else { 4 };
+        options
+            .max_connections(connections)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(move |o| {
+                let o = o
+                    .create_if_missing(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true);
+                if in_memory {
+                    o
+                } else {
+                    o.journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                }
+            });
+        let db = Database::connect(options)
+            .await
+            .map_err(|e| Error::storage(&context, e))?;
+        let store = SqlStore { db };
+        let tx = store
+            .begin_write()
+            .await
+            .map_err(|e| Error::storage(&context, e))?;
+        schema::ensure(&tx)
+            .await
+            .map_err(|e| Error::storage(&context, e))?;
+        tx.commit().await.map_err(|e| Error::storage(&context, e))?;
+        Ok(store)
+    }
+
+    async fn begin_write(&self) -> std::result::Result<DatabaseTransaction, DbErr> {
+        self.db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await
+    }
+}
+
+fn table(kind: ObjectKind) -> Alias {
+    Alias::new(kind.table())
+}
+
+fn col(name: &str) -> Expr {
+    Expr::col(Alias::new(name))
+}
+
+fn select_rows(kind: ObjectKind, tenant: TenantId) -> SelectStatement {
+    Query::select()
+        .columns(META_COLUMNS.map(Alias::new))
+        .from(table(kind))
+        .and_where(col("tenant").eq(tenant.0))
+        .to_owned()
+}
+
+fn decode_row(kind: ObjectKind, r: &QueryResult) -> Result<Row> {
+    let bad = |e: DbErr| Error::storage(format!("read {kind}"), e);
+    let time = |micros: i64| {
+        from_micros(micros).ok_or_else(|| {
+            Error::storage(
+                format!("read {kind}"),
+                format!("timestamp {micros} out of range"),
+            )
+        })
+    };
+    let id: Uuid = r.try_get_by_index(0).map_err(bad)?;
+    let meta = Meta {
+        tenant: TenantId(r.try_get_by_index(1).map_err(bad)?),
+        owner: r
+            .try_get_by_index::<Option<Uuid>>(2)
+            .map_err(bad)?
+            .map(crm_core::id::UserId),
+        created_at: time(r.try_get_by_index(3).map_err(bad)?)?,
+        updated_at: time(r.try_get_by_index(4).map_err(bad)?)?,
+        version: r.try_get_by_index::<i64>(5).map_err(bad)? as u64,
+        deleted_at: r
+            .try_get_by_index::<Option<i64>>(6)
+            .map_err(bad)?
+            .map(time)
+            .transpose()?,
+    };
+    Row::from_stored(kind, id, meta, r.try_get_by_index(7).map_err(bad)?)
+}
+
+fn row_values(row: &Row) -> Vec<sea_orm::sea_query::Value> {
+    let meta = &row.meta;
+    let mut values = vec![
+        row.id.into(),
+        meta.tenant.0.into(),
+        meta.owner.map(|o| o.0).into(),
+        micros(meta.created_at).into(),
+        micros(meta.updated_at).into(),
+        (meta.version as i64).into(),
+        meta.deleted_at.map(micros).into(),
+        row.body.clone().into(),
+    ];
+    values.extend(
+        row.kind
+            .columns()
+            .iter()
+            .zip(&row.columns)
+            .map(|(c, v)| sql_value(v, c.ty)),
+    );
+    values
+}
+
+fn column_names(kind: ObjectKind) -> Vec<Alias> {
+    META_COLUMNS
+        .iter()
+        .copied()
+        .chain(kind.columns().iter().map(|c| c.name))
+        .map(Alias::new)
+        .collect()
+}
+
+async fn get_row<C: ConnectionTrait>(
+    conn: &C,
+    kind: ObjectKind,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<Option<Row>> {
+    let stmt = select_rows(kind, tenant)
+        .and_where(col("id").eq(id))
+        .to_owned();
+    let found = conn
+        .query_one(&stmt)
+        .await
+        .map_err(|e| Error::storage(format!("get {kind} {id}"), e))?;
+    found.map(|r| decode_row(kind, &r)).transpose()
+}
+
+fn filtered(
+    kind: ObjectKind,
+    tenant: TenantId,
+    query: &CrmQuery,
+    backend: sea_orm::DbBackend,
+) -> Result<(SelectStatement, crm_core::query::ResolvedQuery)> {
+    let resolved = query.resolve(kind)?;
+    let mut stmt = select_rows(kind, tenant);
+    stmt.and_where(compile::condition(&resolved.condition, kind, backend));
+    Ok((stmt, resolved))
+}
+
+async fn list_rows<C: ConnectionTrait>(
+    conn: &C,
+    kind: ObjectKind,
+    tenant: TenantId,
+    query: &CrmQuery,
+) -> Result<Vec<Row>> {
+    let (mut stmt, resolved) = filtered(kind, tenant, query, conn.get_database_backend())?;
+    for (field, descending) in &resolved.sort {
+        let (order, nulls) = if *descending {
+            (Order::Desc, NullOrdering::Last)
+        } else {
+            (Order::Asc, NullOrdering::First)
+        };
+        stmt.order_by_with_nulls(Alias::new(field.name(kind)), order, nulls);
+    }
+    stmt.limit(Ord::min(resolved.page.limit, i64::MAX as u64))
+        .offset(resolved.page.offset);
+    let rows = conn
+        .query_all(&stmt)
+        .await
+        .map_err(|e| Error::storage(format!("list {kind}"), e))?;
+    rows.iter().map(|r| decode_row(kind, r)).collect()
+}
+
+async fn count_rows<C: ConnectionTrait>(
+    conn: &C,
+    kind: ObjectKind,
+    tenant: TenantId,
+    query: &CrmQuery,
+) -> Result<u64> {
+    let (stmt, _) = filtered(kind, tenant, query, conn.get_database_backend())?;
+    let mut count = stmt;
+    count.clear_selects().expr(Expr::cust("COUNT(*)"));
+    let row = conn
+        .query_one(&count)
+        .await
+        .map_err(|e| Error::storage(format!("count {kind}"), e))?;
+    let n: i64 = row
+        .map(|r| r.try_get_by_index(0))
+        .transpose()
+        .map_err(|e| Error::storage(format!("count {kind}"), e))?
+        .unwrap_or(0);
+    Ok(n as u64)
+}
+
+async fn audit_trail<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    kind: ObjectKind,
+    id: Uuid,
+) -> Result<Vec<AuditEvent>> {
+    let context = || format!("read audit trail of {kind} {id}");
+    let stmt = Query::select()
+        .columns(["seq", "at", "actor", "action", "version", "changes"].map(Alias::new))
+        .from(Alias::new("audit_events"))
+        .and_where(col("tenant").eq(tenant.0))
+        .and_where(col("object").eq(kind.as_str()))
+        .and_where(col("record_id").eq(id))
+        .order_by(Alias::new("seq"), Order::Asc)
+        .to_owned();
+    let rows = conn
+        .query_all(&stmt)
+        .await
+        .map_err(|e| Error::storage(context(), e))?;
+    rows.iter()
+        .map(|r| {
+            let bad = |e: DbErr| Error::storage(context(), e);
+            let corrupt = |what: &str| Error::storage(context(), format!("corrupt {what}"));
+            let at: i64 = r.try_get_by_index(1).map_err(bad)?;
+            let actor: String = r.try_get_by_index(2).map_err(bad)?;
+            let action: String = r.try_get_by_index(3).map_err(bad)?;
+            let changes: String = r.try_get_by_index(5).map_err(bad)?;
+            Ok(AuditEvent {
+                seq: r.try_get_by_index::<i64>(0).map_err(bad)? as u64,
+                tenant,
+                at: from_micros(at).ok_or_else(|| corrupt("time"))?,
+                actor: actor.parse::<Principal>().map_err(|_| corrupt("actor"))?,
+                object: kind,
+                record_id: id,
+                action: AuditAction::from_name(&action).ok_or_else(|| corrupt("action"))?,
+                version: r.try_get_by_index::<i64>(4).map_err(bad)? as u64,
+                changes: serde_json::from_str(&changes).map_err(|_| corrupt("changes"))?,
+            })
+        })
+        .collect()
+}
+
+/// Implements [`ReadStore`] for a type whose `conn` field is a sea-orm connection.
+macro_rules! read_store_via_conn {
+    ($ty:ty) => {
+        #[async_trait]
+        impl ReadStore for $ty {
+            async fn get_row(
+                &self,
+                kind: ObjectKind,
+                tenant: TenantId,
+                id: Uuid,
+            ) -> Result<Option<Row>> {
+                get_row(self.conn(), kind, tenant, id).await
+            }
+            async fn list_rows(
+                &self,
+                kind: ObjectKind,
+                tenant: TenantId,
+                query: &CrmQuery,
+            ) -> Result<Vec<Row>> {
+                list_rows(self.conn(), kind, tenant, query).await
+            }
+            async fn count_rows(
+                &self,
+                kind: ObjectKind,
+                tenant: TenantId,
+                query: &CrmQuery,
+            ) -> Result<u64> {
+                count_rows(self.conn(), kind, tenant, query).await
+            }
+            async fn audit_trail(
+                &self,
+                tenant: TenantId,
+                kind: ObjectKind,
+                id: Uuid,
+            ) -> Result<Vec<AuditEvent>> {
+                audit_trail(self.conn(), tenant, kind, id).await
+            }
+        }
+    };
+}
+
+impl SqlStore {
+    fn conn(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}
+
+read_store_via_conn!(SqlStore);
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn begin(&self) -> Result<Box<dyn Transaction>> {
+        let tx = self
+            .begin_write()
+            .await
+            .map_err(|e| Error::storage("begin transaction", e))?;
+        Ok(Box::new(SqlTransaction { tx }))
+    }
+}
+
+/// A write transaction; sea-orm rolls it back when dropped uncommitted.
+struct SqlTransaction {
+    tx: DatabaseTransaction,
+}
+
+impl SqlTransaction {
+    fn conn(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+}
+
+read_store_via_conn!(SqlTransaction);
+
+/// Rows per INSERT statement: well under SQLite's 32766 bound parameters.
+const INSERT_CHUNK: usize = 500;
+
+#[async_trait]
+impl Transaction for SqlTransaction {
+    async fn insert_rows(&mut self, rows: &[Row]) -> Result<()> {
+        for kind in ObjectKind::ALL {
+            let of_kind: Vec<&Row> = rows.iter().filter(|r| r.kind == kind).collect();
+            for chunk in of_kind.chunks(INSERT_CHUNK) {
+                let mut stmt = Query::insert();
+                stmt.into_table(table(kind)).columns(column_names(kind));
+                for row in chunk {
+                    stmt.values(row_values(row).into_iter().map(Expr::val))
+                        .map_err(|e| Error::Internal(format!("insert {kind}: {e}")))?;
+                }
+                if let Err(e) = self.tx.execute(&stmt).await {
+                    return Err(match e.sql_err() {
+                        Some(SqlErr::UniqueConstraintViolation(_)) => {
+                            self.duplicate_among(chunk).await
+                        }
+                        _ => Error::storage(format!("insert {kind}"), e),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn update_row(&mut self, row: &Row, expected_version: u64) -> Result<()> {
+        let kind = row.kind;
+        let names = column_names(kind);
+        let stmt = Query::update()
+            .table(table(kind))
+            // id and tenant (the first two columns) never change.
+            .values(
+                names
+                    .into_iter()
+                    .zip(row_values(row))
+                    .skip(2)
+                    .map(|(n, v)| (n, Expr::val(v))),
+            )
+            .and_where(col("tenant").eq(row.meta.tenant.0))
+            .and_where(col("id").eq(row.id))
+            .and_where(col("version").eq(expected_version as i64))
+            .to_owned();
+        let done = self
+            .tx
+            .execute(&stmt)
+            .await
+            .map_err(|e| Error::storage(format!("update {kind} {}", row.id), e))?;
+        if done.rows_affected() == 1 {
+            return Ok(());
+        }
+        match get_row(&self.tx, kind, row.meta.tenant, row.id).await? {
+            None => Err(Error::NotFound {
+                object: kind.as_str(),
+                id: row.id.to_string(),
+            }),
+            Some(stored) => Err(Error::Conflict {
+                object: kind.as_str(),
+                id: row.id.to_string(),
+                expected: expected_version,
+                actual: stored.meta.version,
+            }),
+        }
+    }
+
+    async fn append_audit(&mut self, events: &[AuditEvent]) -> Result<()> {
+        for chunk in events.chunks(INSERT_CHUNK) {
+            let mut stmt = Query::insert();
+            stmt.into_table(Alias::new("audit_events")).columns(
+                [
+                    "tenant",
+                    "at",
+                    "actor",
+                    "object",
+                    "record_id",
+                    "action",
+                    "version",
+                    "changes",
+                ]
+                .map(Alias::new),
+            );
+            for e in chunk {
+                let changes = serde_json::to_string(&e.changes).map_err(|err| {
+                    Error::Internal(format!("audit changes do not serialise: {err}"))
+                })?;
+                let values: [sea_orm::sea_query::Value; 8] = [
+                    e.tenant.0.into(),
+                    micros(e.at).into(),
+                    e.actor.to_string().into(),
+                    e.object.as_str().into(),
+                    e.record_id.into(),
+                    e.action.as_str().into(),
+                    (e.version as i64).into(),
+                    changes.into(),
+                ];
+                stmt.values(values.map(Expr::val))
+                    .map_err(|err| Error::Internal(format!("append audit: {err}")))?;
+            }
+            self.tx
+                .execute(&stmt)
+                .await
+                .map_err(|e| Error::storage("append audit events", e))?;
+        }
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.tx
+            .commit()
+            .await
+            .map_err(|e| Error::storage("commit", e))
+    }
+
+    async fn rollback(self: Box<Self>) -> Result<()> {
+        self.tx
+            .rollback()
+            .await
+            .map_err(|e| Error::storage("rollback", e))
+    }
+}
+
+impl SqlTransaction {
+    /// Name the row of a failed batch insert whose id exists already.
+    async fn duplicate_among(&self, rows: &[&Row]) -> Error {
+        for (i, row) in rows.iter().enumerate() {
+            let earlier = rows[..i].iter().any(|r| r.id == row.id);
+            let stored = get_row(&self.tx, row.kind, row.meta.tenant, row.id).await;
+            if earlier || matches!(stored, Ok(Some(_))) {
+                return Error::Duplicate {
+                    object: row.kind.as_str(),
+                    id: row.id.to_string(),
+                    reason: "a record with this id exists".into(),
+                };
+            }
+        }
+        Error::Duplicate {
+            object: rows.first().map_or("record", |r| r.kind.as_str()),
+            id: String::new(),
+            reason: "unique constraint violated".into(),
+        }
+    }
+}

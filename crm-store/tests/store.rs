@@ -1,0 +1,143 @@
+//! The conformance suite on every store, and SQLite-specific behaviour.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use crm_core::actor::Actor;
+use crm_core::error::ErrorKind;
+use crm_core::id::{AccountId, TenantId, UserId};
+use crm_core::model::Account;
+use crm_core::record::{ObjectKind, Record};
+use crm_core::store::{ReadStore, Store};
+use crm_core::value::CompanyName;
+use crm_store::{MemoryStore, SqlStore};
+use uuid::Uuid;
+
+crm_core::conformance_suite!(conformance_memory, async { Arc::new(MemoryStore::new()) });
+crm_core::conformance_suite!(conformance_sqlite_in_memory, async {
+    Arc::new(SqlStore::open_sqlite(":memory:").await.unwrap())
+});
+crm_core::conformance_suite!(conformance_sqlite_file, async {
+    // The directory is leaked on purpose: it must outlive the store, which the suite owns.
+    let dir = tempfile::tempdir().unwrap().keep();
+    let path = dir.join("crm.db");
+    Arc::new(SqlStore::open_sqlite(path.to_str().unwrap()).await.unwrap())
+});
+
+fn actor() -> Actor {
+    Actor::user(TenantId(Uuid::from_u128(1)), UserId(Uuid::from_u128(2)))
+}
+
+async fn seed(store: &dyn Store) -> Record<Account> {
+    let actor = actor();
+    let record = Record::new(
+        AccountId(Uuid::now_v7()),
+        actor.tenant,
+        actor.user_id(),
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        Account::new(CompanyName::parse("并发测试有限公司").unwrap()),
+    );
+    let mut tx = store.begin().await.unwrap();
+    tx.insert(
+        &actor,
+        record.meta.created_at,
+        std::slice::from_ref(&record),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    record
+}
+
+async fn update_level(
+    store: Arc<dyn Store>,
+    base: Record<Account>,
+    level: &str,
+) -> crm_core::Result<()> {
+    let mut changed = base;
+    changed.level = Some(level.into());
+    let mut tx = store.begin().await?;
+    tx.save(&actor(), Utc::now(), changed).await?;
+    tx.commit().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_updates_from_one_version_exactly_one_wins_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("race.db");
+    let store: Arc<dyn Store> =
+        Arc::new(SqlStore::open_sqlite(path.to_str().unwrap()).await.unwrap());
+    for round in 0..20 {
+        let base = seed(store.as_ref()).await;
+        let a = tokio::spawn(update_level(store.clone(), base.clone(), "A"));
+        let b = tokio::spawn(update_level(store.clone(), base.clone(), "B"));
+        let outcomes = [a.await.unwrap(), b.await.unwrap()];
+        let wins = outcomes.iter().filter(|o| o.is_ok()).count();
+        assert_eq!(wins, 1, "round {round}: {outcomes:?}");
+        let loser = outcomes.iter().find_map(|o| o.as_ref().err()).unwrap();
+        assert_eq!(loser.kind(), ErrorKind::Conflict, "round {round}: {loser}");
+        let trail = store
+            .audit_trail(base.meta.tenant, ObjectKind::Account, base.id.0)
+            .await
+            .unwrap();
+        assert_eq!(trail.len(), 2, "round {round}: create + exactly one change");
+        let stored = (store.as_ref() as &dyn ReadStore)
+            .get::<Account>(base.meta.tenant, base.id)
+            .await
+            .unwrap();
+        assert_eq!(stored.meta.version, 2);
+        assert_eq!(
+            trail[1].changes[0].after,
+            serde_json::json!(stored.level.clone().unwrap())
+        );
+    }
+}
+
+#[tokio::test]
+async fn data_survives_reopening_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reopen.db");
+    let path = path.to_str().unwrap();
+    let record = {
+        let store = SqlStore::open_sqlite(path).await.unwrap();
+        seed(&store).await
+    };
+    let store = SqlStore::open_sqlite(path).await.unwrap();
+    let back = (&store as &dyn ReadStore)
+        .get::<Account>(record.meta.tenant, record.id)
+        .await
+        .unwrap();
+    assert_eq!(back, record);
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_a_database_is_a_storage_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(
+        &path,
+        "这不是数据库 — this is not a database, just text long enough to fill a page header",
+    )
+    .unwrap();
+    let err = SqlStore::open_sqlite(path.to_str().unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Storage);
+    assert!(err.to_string().contains("notes.txt"), "{err}");
+    let err = SqlStore::open_sqlite(dir.path().to_str().unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Storage, "a directory: {err}");
+}
+
+#[tokio::test]
+async fn open_dispatches_on_the_url_scheme() {
+    assert!(crm_store::open("memory://").await.is_ok());
+    assert!(crm_store::open("sqlite::memory:").await.is_ok());
+    let err = crm_store::open("mysql://localhost/crm")
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    assert!(err.to_string().contains("mysql://localhost/crm"), "{err}");
+}

@@ -1,0 +1,498 @@
+//! # crm: an embeddable CRM engine
+//!
+//! Customers, contacts, leads, opportunities and follow-ups — validated, versioned and
+//! audited — behind storage traits, on the embedded SQLite default or in memory.
+//!
+//! ```
+//! use crm::{Crm, Actor, model::Account, value::{CompanyName, Phone}};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> crm::Result<()> {
+//! let crm = Crm::open("memory://").await?;              // or "sqlite://crm.db"
+//! let admin = Actor::system(crm::id::TenantId(uuid::Uuid::nil()));
+//! let mut account = Account::new(CompanyName::parse("北京华为技术有限公司")?);
+//! account.phone = Some(Phone::parse("010-6234 5678")?);
+//! let saved = crm.accounts().create(&admin, account).await?;
+//! let mut edit = saved.clone();
+//! edit.level = Some("A".into());
+//! let edited = crm.accounts().update(&admin, edit).await?;   // optimistic: version 1 -> 2
+//! assert_eq!(edited.meta.version, 2);
+//! assert_eq!(crm.accounts().history(&admin, saved.id).await?.len(), 2);
+//! # Ok(()) }
+//! ```
+//!
+//! Every operation takes an [`Actor`]: the tenant it acts in and who acts; every change is
+//! checked ([`Entity::check`], custom-field schema, references, tree cycles), stored with
+//! optimistic locking and recorded in the audit log in the same transaction.
+//! [`Crm::begin`] groups several changes into one [`UnitOfWork`].
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+pub use crm_core as core;
+pub use crm_core::{
+    Actor, Entity, Error, ErrorKind, ObjectKind, Principal, Record, Result, audit, clock, fields,
+    id, model, query, record, value,
+};
+pub use crm_store as store;
+
+use crm_core::audit::AuditEvent;
+use crm_core::clock::{Clock, SystemClock};
+use crm_core::fields::FieldSchema;
+use crm_core::id::{IdGen, RecordId, UserId, UuidV7Gen};
+use crm_core::model::{Account, Activity, Contact, Department, Lead, Opportunity, Tag, Team, User};
+use crm_core::query::{Predicate, Query};
+use crm_core::store::{ReadStore, Store, Transaction};
+
+/// The engine: a store plus the injected clock and id generator.
+#[derive(Clone)]
+pub struct Crm {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+}
+
+impl std::fmt::Debug for Crm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crm").finish_non_exhaustive()
+    }
+}
+
+impl Crm {
+    /// Open the store named by `url` — `memory://`, `sqlite://FILE` (created if missing) or
+    /// `sqlite::memory:` — with the system clock and random UUIDv7 ids.
+    pub async fn open(url: &str) -> Result<Crm> {
+        Ok(Crm::with_store(crm_store::open(url).await?))
+    }
+
+    /// An engine over any store, e.g. a host's own implementation of [`Store`].
+    pub fn with_store(store: Arc<dyn Store>) -> Crm {
+        Crm {
+            store,
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7Gen),
+        }
+    }
+
+    /// This engine with another clock (tests, simulations).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Crm {
+        self.clock = clock;
+        self
+    }
+
+    /// This engine with another id generator (deterministic tests and demos).
+    pub fn with_ids(mut self, ids: Arc<dyn IdGen>) -> Crm {
+        self.ids = ids;
+        self
+    }
+
+    /// The underlying store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Start a unit of work for `actor`: several changes committed together or not at all.
+    pub async fn begin(&self, actor: &Actor) -> Result<UnitOfWork<'_>> {
+        Ok(UnitOfWork {
+            crm: self,
+            actor: *actor,
+            tx: self.store.begin().await?,
+        })
+    }
+
+    /// The service for records of kind `T`.
+    pub fn records<T: Entity>(&self) -> Records<'_, T> {
+        Records {
+            crm: self,
+            kind: PhantomData,
+        }
+    }
+
+    /// Customer companies.
+    pub fn accounts(&self) -> Records<'_, Account> {
+        self.records()
+    }
+
+    /// People at customers.
+    pub fn contacts(&self) -> Records<'_, Contact> {
+        self.records()
+    }
+
+    /// Prospects.
+    pub fn leads(&self) -> Records<'_, Lead> {
+        self.records()
+    }
+
+    /// Deals.
+    pub fn opportunities(&self) -> Records<'_, Opportunity> {
+        self.records()
+    }
+
+    /// Follow-ups and tasks.
+    pub fn activities(&self) -> Records<'_, Activity> {
+        self.records()
+    }
+
+    /// Users.
+    pub fn users(&self) -> Records<'_, User> {
+        self.records()
+    }
+
+    /// Teams.
+    pub fn teams(&self) -> Records<'_, Team> {
+        self.records()
+    }
+
+    /// Departments.
+    pub fn departments(&self) -> Records<'_, Department> {
+        self.records()
+    }
+
+    /// Tags.
+    pub fn tags(&self) -> Records<'_, Tag> {
+        self.records()
+    }
+
+    /// Define (or replace) the tenant's custom fields for `schema.object`. Existing values
+    /// are not rewritten; the schema applies to every later create and update.
+    pub async fn define_fields(
+        &self,
+        actor: &Actor,
+        schema: FieldSchema,
+    ) -> Result<Record<FieldSchema>> {
+        let mut uow = self.begin(actor).await?;
+        let saved = match uow.field_schema(schema.object).await? {
+            Some(mut existing) => {
+                existing.data = schema;
+                uow.update(existing).await?
+            }
+            None => uow.create_owned(None, schema).await?,
+        };
+        uow.commit().await?;
+        Ok(saved)
+    }
+
+    fn reader(&self) -> &dyn ReadStore {
+        self.store.as_ref()
+    }
+}
+
+/// Several changes by one actor, committed together. Dropped without [`UnitOfWork::commit`],
+/// nothing is stored.
+pub struct UnitOfWork<'a> {
+    crm: &'a Crm,
+    actor: Actor,
+    tx: Box<dyn Transaction>,
+}
+
+impl std::fmt::Debug for UnitOfWork<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnitOfWork")
+            .field("actor", &self.actor)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UnitOfWork<'_> {
+    /// Create a record owned by the acting user (none when the system acts).
+    pub async fn create<T: Entity>(&mut self, data: T) -> Result<Record<T>> {
+        self.create_owned(self.actor.user_id(), data).await
+    }
+
+    /// Create a record owned by `owner` (`None`: unowned, e.g. in the public pool).
+    pub async fn create_owned<T: Entity>(
+        &mut self,
+        owner: Option<UserId>,
+        data: T,
+    ) -> Result<Record<T>> {
+        let mut records = self.create_many(owner, vec![data]).await?;
+        records
+            .pop()
+            .ok_or_else(|| Error::Internal("create stored nothing".into()))
+    }
+
+    /// Create many records of one kind owned by `owner`, in batched statements: the fast
+    /// path for imports.
+    pub async fn create_many<T: Entity>(
+        &mut self,
+        owner: Option<UserId>,
+        data: Vec<T>,
+    ) -> Result<Vec<Record<T>>> {
+        if let Some(owner) = owner {
+            self.check_exists(crm_core::record::Reference::to(
+                "owner",
+                ObjectKind::User,
+                owner,
+            ))
+            .await?;
+        }
+        let schema = self.field_schema(T::KIND).await?;
+        let now = self.crm.clock.now();
+        let mut records = Vec::with_capacity(data.len());
+        for item in data {
+            self.validate(&item, schema.as_ref().map(|s| &s.data), None)
+                .await?;
+            let id: T::Id = self.crm.ids.next();
+            records.push(Record::new(id, self.actor.tenant, owner, now, item));
+        }
+        self.tx.insert(&self.actor, now, &records).await?;
+        Ok(records)
+    }
+
+    /// The live record `id`, as this unit of work sees it.
+    pub async fn get<T: Entity>(&self, id: T::Id) -> Result<Record<T>> {
+        self.reader().get(self.actor.tenant, id).await
+    }
+
+    /// Store changes to a record read at `record.meta.version`; [`Error::Conflict`] if it
+    /// changed since. Returns it as stored (version + 1).
+    pub async fn update<T: Entity>(&mut self, record: Record<T>) -> Result<Record<T>> {
+        if record.is_deleted() {
+            return Err(Error::validation(
+                "deleted_at",
+                record.id.to_string(),
+                "restore a deleted record before changing it",
+            ));
+        }
+        let schema = self.field_schema(T::KIND).await?;
+        self.validate(
+            &record.data,
+            schema.as_ref().map(|s| &s.data),
+            Some(record.id.uuid()),
+        )
+        .await?;
+        if let Some(owner) = record.meta.owner {
+            self.check_exists(crm_core::record::Reference::to(
+                "owner",
+                ObjectKind::User,
+                owner,
+            ))
+            .await?;
+        }
+        let now = self.crm.clock.now();
+        self.tx.save(&self.actor, now, record).await
+    }
+
+    /// Soft-delete `id`, read at `expected_version`.
+    pub async fn delete<T: Entity>(
+        &mut self,
+        id: T::Id,
+        expected_version: u64,
+    ) -> Result<Record<T>> {
+        let mut record = self.get::<T>(id).await?;
+        record.meta.version = expected_version;
+        record.meta.deleted_at = Some(self.crm.clock.now());
+        self.tx
+            .save(&self.actor, self.crm.clock.now(), record)
+            .await
+    }
+
+    /// Bring back the soft-deleted `id`, read at `expected_version`.
+    pub async fn restore<T: Entity>(
+        &mut self,
+        id: T::Id,
+        expected_version: u64,
+    ) -> Result<Record<T>> {
+        let mut record = self
+            .reader()
+            .get_any::<T>(self.actor.tenant, id)
+            .await?
+            .filter(Record::is_deleted)
+            .ok_or_else(|| Error::NotFound {
+                object: T::KIND.as_str(),
+                id: id.to_string(),
+            })?;
+        record.meta.version = expected_version;
+        record.meta.deleted_at = None;
+        self.tx
+            .save(&self.actor, self.crm.clock.now(), record)
+            .await
+    }
+
+    /// Make every change of this unit durable and visible.
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await
+    }
+
+    fn reader(&self) -> &dyn ReadStore {
+        self.tx.as_ref()
+    }
+
+    async fn field_schema(&self, object: ObjectKind) -> Result<Option<Record<FieldSchema>>> {
+        let query = Query::filter(Predicate::eq("object", object.as_str())).limit(1);
+        let mut found = self
+            .reader()
+            .list::<FieldSchema>(self.actor.tenant, &query)
+            .await?;
+        Ok(found.pop())
+    }
+
+    async fn check_exists(&self, reference: crm_core::record::Reference) -> Result<()> {
+        let row = self
+            .tx
+            .get_row(reference.kind, self.actor.tenant, reference.id)
+            .await?;
+        if row.is_some_and(|r| r.meta.deleted_at.is_none()) {
+            return Ok(());
+        }
+        Err(Error::validation(
+            reference.field,
+            reference.id.to_string(),
+            format!("no {} with this id", reference.kind),
+        ))
+    }
+
+    /// Everything a record must satisfy before it is stored.
+    async fn validate<T: Entity>(
+        &self,
+        data: &T,
+        schema: Option<&FieldSchema>,
+        id: Option<uuid::Uuid>,
+    ) -> Result<()> {
+        data.check()?;
+        if let Some(custom) = data.custom_fields() {
+            match schema {
+                Some(schema) => schema.validate(custom)?,
+                None => {
+                    if let Some((key, _)) = custom.iter().next() {
+                        return Err(Error::validation(
+                            format!("custom.{key}"),
+                            "",
+                            format!("no custom fields are defined for {}", T::KIND),
+                        ));
+                    }
+                }
+            }
+        }
+        for reference in data.references() {
+            self.check_exists(reference).await?;
+        }
+        if let (Some(id), Some(parent)) = (id, data.tree_parent()) {
+            self.check_no_cycle::<T>(id, parent).await?;
+        }
+        Ok(())
+    }
+
+    /// Walk up from `parent`; reaching `id` would make the record its own ancestor.
+    async fn check_no_cycle<T: Entity>(&self, id: uuid::Uuid, parent: uuid::Uuid) -> Result<()> {
+        let mut current = Some(parent);
+        let mut steps = 0;
+        while let Some(node) = current {
+            if node == id {
+                return Err(Error::validation(
+                    "parent",
+                    parent.to_string(),
+                    format!("would make this {} its own ancestor", T::KIND),
+                ));
+            }
+            steps += 1;
+            if steps > 10_000 {
+                return Err(Error::Internal(format!(
+                    "{} hierarchy deeper than 10000",
+                    T::KIND
+                )));
+            }
+            current = self
+                .reader()
+                .get_any::<T>(self.actor.tenant, T::Id::from_uuid(node))
+                .await?
+                .and_then(|r| r.data.tree_parent());
+        }
+        Ok(())
+    }
+}
+
+/// CRUD for one kind of record; each write is its own unit of work.
+pub struct Records<'a, T> {
+    crm: &'a Crm,
+    kind: PhantomData<fn() -> T>,
+}
+
+impl<T: Entity> Records<'_, T> {
+    /// Create a record owned by the acting user.
+    pub async fn create(&self, actor: &Actor, data: T) -> Result<Record<T>> {
+        self.create_owned(actor, actor.user_id(), data).await
+    }
+
+    /// Create a record owned by `owner`.
+    pub async fn create_owned(
+        &self,
+        actor: &Actor,
+        owner: Option<UserId>,
+        data: T,
+    ) -> Result<Record<T>> {
+        let mut uow = self.crm.begin(actor).await?;
+        let record = uow.create_owned(owner, data).await?;
+        uow.commit().await?;
+        Ok(record)
+    }
+
+    /// Create many records in one transaction.
+    pub async fn create_many(
+        &self,
+        actor: &Actor,
+        owner: Option<UserId>,
+        data: Vec<T>,
+    ) -> Result<Vec<Record<T>>> {
+        let mut uow = self.crm.begin(actor).await?;
+        let records = uow.create_many(owner, data).await?;
+        uow.commit().await?;
+        Ok(records)
+    }
+
+    /// The live record `id`, or [`Error::NotFound`].
+    pub async fn get(&self, actor: &Actor, id: T::Id) -> Result<Record<T>> {
+        self.crm.reader().get(actor.tenant, id).await
+    }
+
+    /// Store changes to a record read at `record.meta.version`.
+    pub async fn update(&self, actor: &Actor, record: Record<T>) -> Result<Record<T>> {
+        let mut uow = self.crm.begin(actor).await?;
+        let record = uow.update(record).await?;
+        uow.commit().await?;
+        Ok(record)
+    }
+
+    /// Soft-delete `id`, read at `expected_version`.
+    pub async fn delete(
+        &self,
+        actor: &Actor,
+        id: T::Id,
+        expected_version: u64,
+    ) -> Result<Record<T>> {
+        let mut uow = self.crm.begin(actor).await?;
+        let record = uow.delete::<T>(id, expected_version).await?;
+        uow.commit().await?;
+        Ok(record)
+    }
+
+    /// Restore the soft-deleted `id`, read at `expected_version`.
+    pub async fn restore(
+        &self,
+        actor: &Actor,
+        id: T::Id,
+        expected_version: u64,
+    ) -> Result<Record<T>> {
+        let mut uow = self.crm.begin(actor).await?;
+        let record = uow.restore::<T>(id, expected_version).await?;
+        uow.commit().await?;
+        Ok(record)
+    }
+
+    /// The records matching `query`.
+    pub async fn list(&self, actor: &Actor, query: &Query) -> Result<Vec<Record<T>>> {
+        self.crm.reader().list(actor.tenant, query).await
+    }
+
+    /// How many records match `query`.
+    pub async fn count(&self, actor: &Actor, query: &Query) -> Result<u64> {
+        self.crm.reader().count::<T>(actor.tenant, query).await
+    }
+
+    /// The audit trail of `id`, oldest first.
+    pub async fn history(&self, actor: &Actor, id: T::Id) -> Result<Vec<AuditEvent>> {
+        self.crm
+            .store
+            .audit_trail(actor.tenant, T::KIND, id.uuid())
+            .await
+    }
+}

@@ -1,0 +1,348 @@
+//! The `Crm` facade end to end, on the in-memory and SQLite stores: validation, optimistic
+//! locking, references, soft delete, audit, and clear errors for bad input.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use crm::clock::ManualClock;
+use crm::fields::{FieldDef, FieldSchema, FieldType, FieldValue};
+use crm::id::{AccountId, SequentialIdGen, TenantId};
+use crm::model::{Account, Contact, Department, Opportunity};
+use crm::query::{Predicate, Query};
+use crm::value::{CompanyName, Email, Money, PersonName, Phone, Region};
+use crm::{Actor, Crm, Error, ErrorKind, ObjectKind};
+use uuid::Uuid;
+
+const URLS: [&str; 2] = ["memory://", "sqlite::memory:"];
+
+async fn engine(url: &str) -> Crm {
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap());
+    Crm::open(url)
+        .await
+        .unwrap()
+        .with_clock(Arc::new(clock))
+        .with_ids(Arc::new(SequentialIdGen::new(9)))
+}
+
+fn admin() -> Actor {
+    Actor::system(TenantId(Uuid::from_u128(77)))
+}
+
+fn account(name: &str) -> Account {
+    Account::new(CompanyName::parse(name).unwrap())
+}
+
+fn field_of(err: &Error) -> &str {
+    match err {
+        Error::Validation { field, .. } => field,
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn invalid_values_are_validation_errors_naming_field_and_value() {
+    let cases = [
+        (
+            "email",
+            Email::parse("zhang@")
+                .map(drop)
+                .map_err(|e| e.in_field("email")),
+        ),
+        (
+            "mobile",
+            Phone::parse("138-1234-567")
+                .map(drop)
+                .map_err(|e| e.in_field("mobile")),
+        ),
+        (
+            "amount",
+            Money::parse("12.3.4元", crm::value::Currency::CNY)
+                .map(drop)
+                .map_err(|e| e.in_field("amount")),
+        ),
+        (
+            "region",
+            Region::parse("火星")
+                .map(drop)
+                .map_err(|e| e.in_field("region")),
+        ),
+    ];
+    for (field, result) in cases {
+        let err = result.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Validation);
+        assert_eq!(field_of(&err), field);
+        if let Error::Validation { value, .. } = &err {
+            assert!(!value.is_empty(), "{err}");
+            assert!(err.to_string().contains(value.as_str()), "{err}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_record_from_json_with_a_bad_phone_is_refused() {
+    let json = r#"{"name":"深圳测试有限公司","phone":"12345"}"#;
+    let err = serde_json::from_str::<Account>(json)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("12345"), "{err}");
+}
+
+#[tokio::test]
+async fn stale_update_is_a_conflict_and_unknown_id_not_found() {
+    for url in URLS {
+        let crm = engine(url).await;
+        let a = admin();
+        let saved = crm
+            .accounts()
+            .create(&a, account("上海冲突测试有限公司"))
+            .await
+            .unwrap();
+        let mut first = saved.clone();
+        first.level = Some("A".into());
+        crm.accounts().update(&a, first).await.unwrap();
+        let mut stale = saved.clone();
+        stale.level = Some("C".into());
+        let err = crm.accounts().update(&a, stale).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Conflict, "{url}: {err}");
+        assert_eq!(crm.accounts().history(&a, saved.id).await.unwrap().len(), 2);
+        let ghost = AccountId(Uuid::from_u128(404));
+        let err = crm.accounts().get(&a, ghost).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        assert!(err.to_string().contains(&ghost.to_string()));
+    }
+}
+
+#[tokio::test]
+async fn custom_fields_are_checked_against_the_tenant_schema() {
+    for url in URLS {
+        let crm = engine(url).await;
+        let a = admin();
+        let mut with_custom = account("杭州字段测试有限公司");
+        with_custom
+            .custom
+            .insert("budget".into(), FieldValue::Number(100.into()));
+        let err = crm
+            .accounts()
+            .create(&a, with_custom.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_of(&err),
+            "custom.budget",
+            "{url}: no schema defined yet"
+        );
+        let schema = FieldSchema::new(
+            ObjectKind::Account,
+            vec![
+                FieldDef::new("budget", FieldType::Number),
+                FieldDef::new("tier", FieldType::Enum).with_options(["金牌", "银牌"]),
+            ],
+        )
+        .unwrap();
+        crm.define_fields(&a, schema).await.unwrap();
+        crm.accounts()
+            .create(&a, with_custom.clone())
+            .await
+            .unwrap();
+        let mut bad = with_custom;
+        bad.custom
+            .insert("tier".into(), FieldValue::Enum("铜牌".into()));
+        let err = crm.accounts().create(&a, bad).await.unwrap_err();
+        assert_eq!(field_of(&err), "custom.tier");
+        assert!(err.to_string().contains("铜牌"), "{err}");
+        assert_eq!(
+            crm.accounts().count(&a, &Query::all()).await.unwrap(),
+            1,
+            "nothing stored on failure"
+        );
+    }
+}
+
+#[tokio::test]
+async fn references_must_exist_in_the_same_tenant() {
+    for url in URLS {
+        let crm = engine(url).await;
+        let a = admin();
+        let mut contact = Contact::new(PersonName::parse("王芳").unwrap());
+        contact.account_id = Some(AccountId(Uuid::from_u128(5)));
+        let err = crm
+            .contacts()
+            .create(&a, contact.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&err), "account_id", "{url}");
+        let other_tenant = Actor::system(TenantId(Uuid::from_u128(78)));
+        let foreign = crm
+            .accounts()
+            .create(&other_tenant, account("别的租户公司"))
+            .await
+            .unwrap();
+        contact.account_id = Some(foreign.id);
+        let err = crm.contacts().create(&a, contact).await.unwrap_err();
+        assert_eq!(field_of(&err), "account_id");
+        let deal = Opportunity::new(foreign.id, "跨租户商机", "proposal");
+        assert_eq!(
+            crm.opportunities()
+                .create(&a, deal)
+                .await
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Validation
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_department_cannot_become_its_own_ancestor() {
+    for url in URLS {
+        let crm = engine(url).await;
+        let a = admin();
+        let root = crm
+            .departments()
+            .create(
+                &a,
+                Department {
+                    name: "总部".into(),
+                    parent: None,
+                },
+            )
+            .await
+            .unwrap();
+        let east = crm
+            .departments()
+            .create(
+                &a,
+                Department {
+                    name: "华东大区".into(),
+                    parent: Some(root.id),
+                },
+            )
+            .await
+            .unwrap();
+        let shanghai = crm
+            .departments()
+            .create(
+                &a,
+                Department {
+                    name: "上海分公司".into(),
+                    parent: Some(east.id),
+                },
+            )
+            .await
+            .unwrap();
+        let mut cycle = root.clone();
+        cycle.parent = Some(shanghai.id);
+        let err = crm.departments().update(&a, cycle).await.unwrap_err();
+        assert_eq!(field_of(&err), "parent", "{url}");
+        let mut move_up = shanghai.clone();
+        move_up.parent = Some(root.id);
+        crm.departments().update(&a, move_up).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn delete_hides_and_restore_brings_back() {
+    for url in URLS {
+        let crm = engine(url).await;
+        let a = admin();
+        let saved = crm
+            .accounts()
+            .create(&a, account("广州删除测试有限公司"))
+            .await
+            .unwrap();
+        let deleted = crm.accounts().delete(&a, saved.id, 1).await.unwrap();
+        assert_eq!(
+            crm.accounts().get(&a, saved.id).await.unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+        let err = crm
+            .accounts()
+            .update(&a, deleted.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ErrorKind::Validation,
+            "{url}: editing a deleted record"
+        );
+        let err = crm.accounts().restore(&a, saved.id, 1).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Conflict);
+        let back = crm
+            .accounts()
+            .restore(&a, saved.id, deleted.meta.version)
+            .await
+            .unwrap();
+        assert_eq!(back.meta.version, 3);
+        assert_eq!(
+            crm.accounts().get(&a, saved.id).await.unwrap().name,
+            saved.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn lists_filter_in_the_store() {
+    for url in URLS {
+        let crm = engine(url).await;
+        let a = admin();
+        let names = ["北京甲有限公司", "北京乙有限公司", "上海丙有限公司"];
+        let beijing = Region::parse("北京").unwrap();
+        let accounts: Vec<Account> = names
+            .iter()
+            .map(|n| {
+                let mut acc = account(n);
+                acc.region = n.starts_with("北京").then_some(beijing);
+                acc
+            })
+            .collect();
+        crm.accounts()
+            .create_many(&a, None, accounts)
+            .await
+            .unwrap();
+        let in_beijing = Query::filter(Predicate::eq("region", beijing.code().to_string()));
+        let found = crm.accounts().list(&a, &in_beijing).await.unwrap();
+        assert_eq!(found.len(), 2, "{url}");
+        assert!(found.iter().all(|r| r.region == Some(beijing)));
+        let unplaced = Query::filter(Predicate::is_null("region"));
+        assert_eq!(crm.accounts().count(&a, &unplaced).await.unwrap(), 1);
+    }
+}
+
+#[tokio::test]
+async fn unit_of_work_is_all_or_nothing() {
+    for url in URLS {
+        let crm = engine(url).await;
+        let a = admin();
+        let mut uow = crm.begin(&a).await.unwrap();
+        let acc = uow.create(account("成都事务测试有限公司")).await.unwrap();
+        let mut contact = Contact::new(PersonName::parse("李雷").unwrap());
+        contact.account_id = Some(acc.id);
+        uow.create(contact).await.unwrap();
+        drop(uow);
+        assert_eq!(
+            crm.accounts().count(&a, &Query::all()).await.unwrap(),
+            0,
+            "{url}"
+        );
+        assert_eq!(crm.contacts().count(&a, &Query::all()).await.unwrap(), 0);
+    }
+}
+
+#[tokio::test]
+async fn bad_urls_and_files_are_clear_errors() {
+    let err = Crm::open("oracle://erp/crm").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    assert!(err.to_string().contains("oracle://erp/crm"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("客户.db");
+    std::fs::write(&garbage, vec![0x5a_u8; 8192]).unwrap();
+    let url = format!("sqlite://{}", garbage.display());
+    let err = Crm::open(&url).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Storage);
+    assert!(err.to_string().contains(&url), "{err}");
+    let fresh = dir.path().join("new.db");
+    Crm::open(&format!("sqlite://{}", fresh.display()))
+        .await
+        .unwrap();
+    assert!(fresh.exists(), "a missing file is created");
+}
