@@ -606,7 +606,7 @@ fn sample_predicates() -> Vec<Predicate> {
             "stage",
             "negotiation",
         )
-        .and(Predicate::ge("amount", money(5_000_00)))),
+        .and(Predicate::ge("amount", money(500_000)))),
     ]
 }
 

@@ -1,11 +1,6 @@
 //! A company's name, cleaned of the noise that copy and paste leaves in sheets.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use unicode_normalization::UnicodeNormalization;
-
+use super::name_text::clean;
 use crate::error::InvalidValue;
 
 const WHAT: &str = "company name";
@@ -30,7 +25,7 @@ impl CompanyName {
     /// # Ok::<(), crm_core::error::InvalidValue>(())
     /// ```
     pub fn parse(input: &str) -> Result<CompanyName, InvalidValue> {
-        clean(input)
+        clean(input, MAX_CHARS)
             .map(CompanyName)
             .map_err(|reason| InvalidValue::new(WHAT, input, reason))
     }
@@ -41,107 +36,7 @@ impl CompanyName {
     }
 }
 
-/// Cleans a name; `person_name` has the same rules with another length limit, and keeps its
-/// own copy because the value modules stand alone.
-fn clean(input: &str) -> Result<String, String> {
-    // Invisible characters go before NFKC, so that what they separated can compose and the
-    // result stays stable under a second parse.
-    let mut name = String::with_capacity(input.len());
-    let mut chars = 0;
-    let mut has_letter = false;
-    let mut previous = None;
-    let mut space_pending = false;
-    for c in input.chars().filter(|&c| !is_invisible(c)).nfkc() {
-        if c.is_whitespace() {
-            space_pending = previous.is_some();
-            continue;
-        }
-        if c.is_control() {
-            return Err(format!(
-                "contains the control character U+{:04X}",
-                u32::from(c)
-            ));
-        }
-        if space_pending && !(previous.is_some_and(is_han) && is_han(c)) {
-            name.push(' ');
-            chars += 1;
-        }
-        space_pending = false;
-        name.push(c);
-        chars += 1;
-        has_letter |= c.is_alphabetic();
-        previous = Some(c);
-    }
-    if name.is_empty() {
-        return Err("empty name".to_owned());
-    }
-    if !has_letter {
-        return Err("a name needs at least one letter".to_owned());
-    }
-    if chars > MAX_CHARS {
-        return Err(format!(
-            "{chars} characters, at most {MAX_CHARS} are allowed"
-        ));
-    }
-    Ok(name)
-}
-
-/// Zero-width characters that pasted text carries and no reader can see or fix.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}')
-}
-
-/// CJK unified ideographs, their extensions, compatibility ideographs and `〇`.
-fn is_han(c: char) -> bool {
-    matches!(
-        c,
-        '\u{3007}'
-            | '\u{3400}'..='\u{4DBF}'
-            | '\u{4E00}'..='\u{9FFF}'
-            | '\u{F900}'..='\u{FAFF}'
-            | '\u{20000}'..='\u{2FA1F}'
-            | '\u{30000}'..='\u{323AF}'
-    )
-}
-
-impl FromStr for CompanyName {
-    type Err = InvalidValue;
-
-    fn from_str(input: &str) -> Result<CompanyName, InvalidValue> {
-        CompanyName::parse(input)
-    }
-}
-
-impl AsRef<str> for CompanyName {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for CompanyName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for CompanyName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("CompanyName").field(&self.0).finish()
-    }
-}
-
-impl Serialize for CompanyName {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for CompanyName {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<CompanyName, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        CompanyName::parse(&text).map_err(serde::de::Error::custom)
-    }
-}
+super::name_text::text_value_impls!(CompanyName);
 
 #[cfg(test)]
 mod tests {

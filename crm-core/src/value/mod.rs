@@ -5,6 +5,7 @@
 pub mod company_name;
 pub mod email;
 pub mod money;
+mod name_text;
 pub mod person_name;
 pub mod phone;
 pub mod region;

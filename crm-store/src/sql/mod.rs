@@ -55,6 +55,9 @@ impl SqlStore {
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
+            // A local file cannot go stale like a network connection: skip the ping that
+            // would otherwise double the cost of every acquire.
+            .test_before_acquire(false)
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(move |o| {
                 let o = o
