@@ -82,6 +82,15 @@ impl InvalidValue {
     }
 }
 
+/// Without a known field, the value's kind stands in for it (`phone`, `email`); use
+/// [`InvalidValue::in_field`] to name the field.
+impl From<InvalidValue> for Error {
+    fn from(invalid: InvalidValue) -> Error {
+        let field = invalid.what;
+        invalid.in_field(field)
+    }
+}
+
 /// The error of every fallible operation in `crm-core` and of the storage traits.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
