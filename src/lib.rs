@@ -85,6 +85,12 @@ impl Crm {
         self
     }
 
+    /// Close the store, so that a SQLite file holds all its data on its own (no `-wal`
+    /// file left beside it). Call it before the process exits.
+    pub async fn close(self) -> Result<()> {
+        self.store.close().await
+    }
+
     /// The underlying store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store

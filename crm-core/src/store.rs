@@ -52,6 +52,12 @@ pub trait Store: ReadStore {
     /// Start a unit of work. Changes are visible to others only after
     /// [`Transaction::commit`]; dropping the transaction without committing rolls it back.
     async fn begin(&self) -> Result<Box<dyn Transaction>>;
+
+    /// Release the backend's resources and make everything durable in its primary files
+    /// (for SQLite: checkpoint the write-ahead log). Later calls fail or reopen, by backend.
+    async fn close(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A unit of work: reads see its own writes; all or nothing.

@@ -68,6 +68,8 @@ async fn main() -> Result<()> {
     // fail on a path SQLite accepted, such as `missing/../crm.db`.
     let location = std::path::absolute(&path)?;
     println!("\nDatabase 数据库: {}", location.display());
+    // Closing checkpoints SQLite's write-ahead log, so the file can be copied on its own.
+    crm.close().await?;
     Ok(())
 }
 

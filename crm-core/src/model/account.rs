@@ -35,7 +35,7 @@ pub struct Account {
     pub website: Option<String>,
     /// The headquarters or group this account is a branch of.
     pub parent: Option<AccountId>,
-    /// The last follow-up (跟进) on this account or its deals; kept current by the engine.
+    /// The last follow-up (跟进) on this account or its deals.
     pub last_activity_at: Option<DateTime<Utc>>,
     /// Tags.
     #[serde(default)]

@@ -345,6 +345,14 @@ impl Store for SqlStore {
             .map_err(|e| Error::storage("begin transaction", e))?;
         Ok(Box::new(SqlTransaction { tx }))
     }
+
+    async fn close(&self) -> Result<()> {
+        // Closing the last connection checkpoints the WAL into the database file.
+        self.db
+            .close_by_ref()
+            .await
+            .map_err(|e| Error::storage("close database", e))
+    }
 }
 
 /// A write transaction; sea-orm rolls it back when dropped uncommitted.
