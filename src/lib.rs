@@ -414,6 +414,18 @@ pub struct Records<'a, T> {
 }
 
 impl<T: Entity> Records<'_, T> {
+    /// Run `change` in its own unit of work and commit it.
+    async fn in_unit<R>(
+        &self,
+        actor: &Actor,
+        change: impl AsyncFnOnce(&mut UnitOfWork<'_>) -> Result<R>,
+    ) -> Result<R> {
+        let mut uow = self.crm.begin(actor).await?;
+        let result = change(&mut uow).await?;
+        uow.commit().await?;
+        Ok(result)
+    }
+
     /// Create a record owned by the acting user.
     pub async fn create(&self, actor: &Actor, data: T) -> Result<Record<T>> {
         self.create_owned(actor, actor.user_id(), data).await
@@ -426,10 +438,8 @@ impl<T: Entity> Records<'_, T> {
         owner: Option<UserId>,
         data: T,
     ) -> Result<Record<T>> {
-        let mut uow = self.crm.begin(actor).await?;
-        let record = uow.create_owned(owner, data).await?;
-        uow.commit().await?;
-        Ok(record)
+        self.in_unit(actor, async |uow| uow.create_owned(owner, data).await)
+            .await
     }
 
     /// Create many records in one transaction.
@@ -439,10 +449,8 @@ impl<T: Entity> Records<'_, T> {
         owner: Option<UserId>,
         data: Vec<T>,
     ) -> Result<Vec<Record<T>>> {
-        let mut uow = self.crm.begin(actor).await?;
-        let records = uow.create_many(owner, data).await?;
-        uow.commit().await?;
-        Ok(records)
+        self.in_unit(actor, async |uow| uow.create_many(owner, data).await)
+            .await
     }
 
     /// The live record `id`, or [`Error::NotFound`].
@@ -452,10 +460,8 @@ impl<T: Entity> Records<'_, T> {
 
     /// Store changes to a record read at `record.meta.version`.
     pub async fn update(&self, actor: &Actor, record: Record<T>) -> Result<Record<T>> {
-        let mut uow = self.crm.begin(actor).await?;
-        let record = uow.update(record).await?;
-        uow.commit().await?;
-        Ok(record)
+        self.in_unit(actor, async |uow| uow.update(record).await)
+            .await
     }
 
     /// Soft-delete `id`, read at `expected_version`.
@@ -465,10 +471,10 @@ impl<T: Entity> Records<'_, T> {
         id: T::Id,
         expected_version: u64,
     ) -> Result<Record<T>> {
-        let mut uow = self.crm.begin(actor).await?;
-        let record = uow.delete::<T>(id, expected_version).await?;
-        uow.commit().await?;
-        Ok(record)
+        self.in_unit(actor, async |uow| {
+            uow.delete::<T>(id, expected_version).await
+        })
+        .await
     }
 
     /// Restore the soft-deleted `id`, read at `expected_version`.
@@ -478,10 +484,10 @@ impl<T: Entity> Records<'_, T> {
         id: T::Id,
         expected_version: u64,
     ) -> Result<Record<T>> {
-        let mut uow = self.crm.begin(actor).await?;
-        let record = uow.restore::<T>(id, expected_version).await?;
-        uow.commit().await?;
-        Ok(record)
+        self.in_unit(actor, async |uow| {
+            uow.restore::<T>(id, expected_version).await
+        })
+        .await
     }
 
     /// The records matching `query`.
