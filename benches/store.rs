@@ -2,7 +2,8 @@
 //!
 //! - `sqlite_insert/100k_accounts`: 100,000 accounts in transactions of 1,000 (each with its
 //!   audit event) into a fresh database file; criterion reports accounts per second.
-//! - `sqlite_get/by_id`: reading one account by id from a 100,000-account file.
+//! - `sqlite_get/by_id`: reading one account by id from a 100,000-account file;
+//!   `sqlite_get/row_only`: the same read stopping at the stored row.
 
 // criterion_group! generates a public function that cannot carry a doc comment.
 #![allow(missing_docs)]
@@ -101,7 +102,8 @@ fn get(c: &mut Criterion) {
         ACCOUNTS as u64
     );
     let mut next = 0usize;
-    c.bench_function("sqlite_get/by_id", |b| {
+    let mut group = c.benchmark_group("sqlite_get");
+    group.bench_function("by_id", |b| {
         b.iter(|| {
             // A stride through the ids so successive reads hit different pages.
             next = (next + 7919) % stored.len();
@@ -109,6 +111,19 @@ fn get(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    // The store's share of a read: the row, before it becomes an `Account`.
+    group.bench_function("row_only", |b| {
+        b.iter(|| {
+            next = (next + 7919) % stored.len();
+            let id = stored[next].id.0;
+            rt.block_on(
+                crm.store()
+                    .get_row(crm::ObjectKind::Account, actor().tenant, id),
+            )
+            .unwrap()
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(benches, insert, get);
