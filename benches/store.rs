@@ -1,7 +1,8 @@
 //! SQLite store throughput and latency, through the facade (validation and audit included).
 //!
-//! - `sqlite_insert/100k_accounts`: 100,000 accounts in transactions of 1,000 (each with its
-//!   audit event) into a fresh database file; criterion reports accounts per second.
+//! - `sqlite_insert/100k_accounts/{1000,10000}_per_tx`: 100,000 accounts (each with its audit
+//!   event) into a fresh database file, in transactions of 1,000 or 10,000; criterion reports
+//!   accounts per second.
 //! - `sqlite_get/by_id`: reading one account by id from a 100,000-account file;
 //!   `sqlite_get/row_only`: the same read stopping at the stored row.
 
@@ -19,6 +20,7 @@ use crm::{Actor, Crm, Record};
 use tokio::runtime::Runtime;
 
 const ACCOUNTS: usize = 100_000;
+/// Rows per transaction in the get bench's load and the default insert case.
 const BATCH: usize = 1_000;
 
 fn actor() -> Actor {
@@ -44,14 +46,14 @@ fn accounts(n: usize) -> Vec<Account> {
         .collect()
 }
 
-async fn load(crm: &Crm, data: Vec<Account>) -> Vec<Record<Account>> {
+async fn load(crm: &Crm, data: Vec<Account>, batch: usize) -> Vec<Record<Account>> {
     let mut stored = Vec::with_capacity(data.len());
     let mut data = data.into_iter().peekable();
     while data.peek().is_some() {
-        let batch: Vec<Account> = data.by_ref().take(BATCH).collect();
+        let chunk: Vec<Account> = data.by_ref().take(batch).collect();
         stored.extend(
             crm.accounts()
-                .create_many(&actor(), None, batch)
+                .create_many(&actor(), None, chunk)
                 .await
                 .unwrap(),
         );
@@ -75,19 +77,22 @@ fn insert(c: &mut Criterion) {
         .sample_size(10)
         .throughput(Throughput::Elements(ACCOUNTS as u64));
     let mut run = 0;
-    group.bench_function("100k_accounts", |b| {
-        b.iter_batched(
-            || {
-                run += 1;
-                (
-                    rt.block_on(fresh_engine(dir.path(), &format!("insert-{run}.db"))),
-                    accounts(ACCOUNTS),
-                )
-            },
-            |(crm, data)| rt.block_on(load(&crm, data)),
-            BatchSize::PerIteration,
-        )
-    });
+    for batch in [BATCH, 10 * BATCH] {
+        group.bench_function(format!("100k_accounts/{batch}_per_tx"), |b| {
+            b.iter_batched(
+                || {
+                    run += 1;
+                    let name = format!("insert-{run}.db");
+                    (
+                        rt.block_on(fresh_engine(dir.path(), &name)),
+                        accounts(ACCOUNTS),
+                    )
+                },
+                |(crm, data)| rt.block_on(load(&crm, data, batch)),
+                BatchSize::PerIteration,
+            )
+        });
+    }
     group.finish();
 }
 
@@ -95,7 +100,7 @@ fn get(c: &mut Criterion) {
     let rt = Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let crm = rt.block_on(fresh_engine(dir.path(), "get.db"));
-    let stored = rt.block_on(load(&crm, accounts(ACCOUNTS)));
+    let stored = rt.block_on(load(&crm, accounts(ACCOUNTS), BATCH));
     assert_eq!(
         rt.block_on(crm.accounts().count(&actor(), &Query::all()))
             .unwrap(),

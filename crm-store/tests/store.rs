@@ -141,3 +141,19 @@ async fn open_dispatches_on_the_url_scheme() {
     assert_eq!(err.kind(), ErrorKind::Validation);
     assert!(err.to_string().contains("mysql://localhost/crm"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_fresh_files_never_reports_locked() {
+    // Pool connections opening together once raced to switch a new file to WAL.
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..30 {
+        let path = dir.path().join(format!("fresh-{i}.db"));
+        let store = SqlStore::open_sqlite(path.to_str().unwrap()).await.unwrap();
+        seed(&store).await;
+        store.close().await.unwrap();
+        assert!(
+            !dir.path().join(format!("fresh-{i}.db-wal")).exists(),
+            "close checkpoints the WAL"
+        );
+    }
+}

@@ -47,43 +47,49 @@ impl SqlStore {
             format!("sqlite://{path}")
         };
         let context = format!("open {url}");
-        let mut options = ConnectOptions::new(url);
-        // An in-memory database lives in one connection; a file allows concurrent readers.
-        let connections = if in_memory { 1 } else { 4 };
-        options
-            .max_connections(connections)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            // A local file cannot go stale like a network connection: skip the ping that
-            // would otherwise double the cost of every acquire.
-            .test_before_acquire(false)
-            .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(move |o| {
-                let o = o
-                    .create_if_missing(true)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true);
-                if in_memory {
-                    o
-                } else {
-                    o.journal_mode(SqliteJournalMode::Wal)
-                        .synchronous(SqliteSynchronous::Normal)
-                }
-            });
-        let db = Database::connect(options)
+        let fail = |e: DbErr| Error::storage(&context, e);
+        if in_memory {
+            // An in-memory database lives and dies with its one connection.
+            let store = SqlStore {
+                db: Database::connect(sqlite_options(&url, 1, None))
+                    .await
+                    .map_err(fail)?,
+            };
+            store
+                .ensure_schema()
+                .await
+                .map_err(|e| Error::storage(&context, e))?;
+            return Ok(store);
+        }
+        // Switching to WAL needs the file to itself, and the mode persists in the file: one
+        // connection switches it and brings the schema up to date before the pool opens, so
+        // pool connections never race for that lock.
+        let bootstrap = SqlStore {
+            db: Database::connect(sqlite_options(&url, 1, Some(SqliteJournalMode::Wal)))
+                .await
+                .map_err(fail)?,
+        };
+        bootstrap
+            .ensure_schema()
             .await
             .map_err(|e| Error::storage(&context, e))?;
-        let store = SqlStore { db };
-        let tx = store
+        bootstrap.db.close().await.map_err(fail)?;
+        Ok(SqlStore {
+            db: Database::connect(sqlite_options(&url, 4, None))
+                .await
+                .map_err(fail)?,
+        })
+    }
+
+    async fn ensure_schema(&self) -> Result<()> {
+        let tx = self
             .begin_write()
             .await
-            .map_err(|e| Error::storage(&context, e))?;
-        schema::ensure(&tx)
+            .map_err(|e| Error::storage("begin schema update", e))?;
+        schema::ensure(&tx).await?;
+        tx.commit()
             .await
-            .map_err(|e| Error::storage(&context, e))?;
-        tx.commit().await.map_err(|e| Error::storage(&context, e))?;
-        Ok(store)
+            .map_err(|e| Error::storage("commit schema update", e))
     }
 
     async fn begin_write(&self) -> std::result::Result<DatabaseTransaction, DbErr> {
@@ -94,6 +100,39 @@ impl SqlStore {
             })
             .await
     }
+}
+
+/// Pool and connection settings for the SQLite file or memory database at `url`.
+fn sqlite_options(
+    url: &str,
+    connections: u32,
+    journal: Option<SqliteJournalMode>,
+) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(connections)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        // A local file cannot go stale like a network connection: skip the ping that
+        // would otherwise double the cost of every acquire.
+        .test_before_acquire(false)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(move |o| {
+            let o = o
+                .create_if_missing(true)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .synchronous(SqliteSynchronous::Normal)
+                // 64 MiB of page cache per connection (SQLite's default is 2 MiB): the
+                // indexes of a few hundred thousand records stay in memory.
+                .pragma("cache_size", "-65536");
+            match journal {
+                Some(mode) => o.journal_mode(mode),
+                None => o,
+            }
+        });
+    options
 }
 
 fn table(kind: ObjectKind) -> Alias {
