@@ -17,6 +17,9 @@
 //! - [`store`]: object-safe async storage traits and the typed layer over them; every change
 //!   appends an [`audit::AuditEvent`] in the same transaction.
 //!
+//! - [`dedup`]: duplicate detection — normalisation, blocking, Fellegi–Sunter scoring with
+//!   EM, clustering that resists chaining, explanations.
+//!
 //! With the `test-util` feature, [`conformance`] holds the behaviour suite every store runs.
 
 pub mod actor;
@@ -24,6 +27,7 @@ pub mod audit;
 pub mod clock;
 #[cfg(feature = "test-util")]
 pub mod conformance;
+pub mod dedup;
 pub mod error;
 pub mod fields;
 pub mod id;

@@ -1,0 +1,29 @@
+//! Duplicate detection: `normalize -> block -> compare -> score -> cluster`.
+//!
+//! The same customer is typed differently by every salesperson: 「北京华为技术有限公司」,
+//! 「华为技术（北京）有限公司」, "Hua Wei Technology"; 「张总」 and "Zhang Wei"; 「010-6234 5678」
+//! and 「62345678」. This module finds them without labels:
+//!
+//! - [`kind`]: what a column holds, inferred from Chinese and English headers.
+//! - [`normalize`]: company names split into core, legal form and region; person names
+//!   without titles; pinyin keys so Han and romanised spellings meet.
+//! - [`prepare`]: per-kind normalised values and blocking keys, computed once per record.
+//! - [`compare`]: comparators that map a pair of values to agreement levels.
+//! - [`model`]: Fellegi–Sunter weights, `u` from random pairs, `m` by EM, term frequencies.
+//! - [`cluster`]: clusters that resist chaining, and pairwise quality metrics.
+//! - [`batch`]: the whole pipeline over a dataset, with explanations.
+
+pub mod batch;
+pub mod cluster;
+pub mod compare;
+pub mod date;
+pub mod kind;
+pub mod model;
+pub mod normalize;
+pub mod prepare;
+
+pub use batch::{
+    DedupConfig, DedupOutcome, Deduper, Explanation, FieldExplanation, FieldSpec, ScoredPair,
+};
+pub use cluster::{Linkage, PairMetrics, pair_metrics};
+pub use kind::FieldKind;
