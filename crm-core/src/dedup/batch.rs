@@ -22,12 +22,13 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::dedup::cluster::{Linkage, cluster};
 use crate::dedup::compare::Comparator;
 use crate::dedup::kind::FieldKind;
-use crate::dedup::model::{Gamma, Model, probability};
+use crate::dedup::model::{Gamma, Model, Weights, probability};
 use crate::dedup::prepare::{Prepared, blocking_keys, level, sort_key};
 
 /// A field to compare: its column name and kind.
@@ -73,7 +74,7 @@ impl Default for DedupConfig {
             threshold: 0.5,
             max_block: 64,
             window: 8,
-            random_pairs: 50_000,
+            random_pairs: 20_000,
             em_iterations: 100,
             seed: 0x5eed,
         }
@@ -192,7 +193,7 @@ impl Deduper {
     /// pairs from different sources are compared, and a cluster holds at most one record of
     /// each source.
     pub fn run(&self, records: &[Vec<Option<String>>], sources: Option<&[u8]>) -> DedupOutcome {
-        let prepared: Vec<Prepared> = records.iter().map(|r| self.prepare(r)).collect();
+        let prepared: Vec<Prepared> = records.par_iter().map(|r| self.prepare(r)).collect();
         let n = prepared.len();
         let comparable_pairs = match sources {
             None => (n as u64) * (n as u64).saturating_sub(1) / 2,
@@ -204,7 +205,7 @@ impl Deduper {
         let cross = |a: usize, b: usize| sources.is_none_or(|s| s[a] != s[b]);
         let candidates = self.candidates(&prepared, &cross);
         let gammas: Vec<Gamma> = candidates
-            .iter()
+            .par_iter()
             .map(|&(a, b)| self.gamma(&prepared[a as usize], &prepared[b as usize]))
             .collect();
         let model = self.fit(&prepared, &gammas, &cross);
@@ -213,22 +214,23 @@ impl Deduper {
         } else {
             self.frequencies(&prepared)
         };
+        let scorer = Scorer::new(&model, &frequencies);
         let score = |a: u32, b: u32| {
-            let (a, b) = (a as usize, b as usize);
-            if !cross(a, b) {
-                return 0.0;
+            let (a, b) = (&prepared[a as usize], &prepared[b as usize]);
+            probability(scorer.weight(&self.gamma(a, b), a, b))
+        };
+        let score = |a: u32, b: u32| {
+            if cross(a as usize, b as usize) {
+                score(a, b)
+            } else {
+                0.0
             }
-            probability(self.weight(&model, &frequencies, &prepared[a], &prepared[b]))
         };
         let pairs: Vec<ScoredPair> = candidates
-            .iter()
-            .map(|&(a, b)| {
-                let weight = self.weight(
-                    &model,
-                    &frequencies,
-                    &prepared[a as usize],
-                    &prepared[b as usize],
-                );
+            .par_iter()
+            .zip(&gammas)
+            .map(|(&(a, b), gamma)| {
+                let weight = scorer.weight(gamma, &prepared[a as usize], &prepared[b as usize]);
                 ScoredPair {
                     a,
                     b,
@@ -256,11 +258,12 @@ impl Deduper {
     /// field's level, what it means and its weight, which add up to the pair's score.
     pub fn explain(&self, outcome: &DedupOutcome, a: &Prepared, b: &Prepared) -> Explanation {
         let model = &outcome.model;
+        let scorer = Scorer::new(model, &outcome.frequencies);
         let fields = self
             .fields
             .iter()
             .zip(&self.comparators)
-            .zip(self.contributions(model, &outcome.frequencies, a, b))
+            .zip(scorer.contributions(&self.gamma(a, b), a, b))
             .map(|((spec, comparator), contribution)| FieldExplanation {
                 field: spec.name.clone(),
                 level: contribution.map(|(l, _)| l),
@@ -268,7 +271,7 @@ impl Deduper {
                 weight: contribution.map_or(0.0, |(_, w)| w),
             })
             .collect::<Vec<_>>();
-        let prior_weight = model.weight(&[]);
+        let prior_weight = scorer.weights.prior;
         let weight = prior_weight + fields.iter().map(|f| f.weight).sum::<f64>();
         Explanation {
             fields,
@@ -285,53 +288,6 @@ impl Deduper {
             .map(|(c, pair)| match pair {
                 (Some(x), Some(y)) => Some(level(c, x, y)),
                 _ => None,
-            })
-            .collect()
-    }
-
-    /// The weight of a pair: the prior plus every field's contribution.
-    fn weight(
-        &self,
-        model: &Model,
-        frequencies: &[ValueFrequencies],
-        a: &Prepared,
-        b: &Prepared,
-    ) -> f64 {
-        model.weight(&[])
-            + self
-                .contributions(model, frequencies, a, b)
-                .iter()
-                .flatten()
-                .map(|(_, w)| w)
-                .sum::<f64>()
-    }
-
-    /// Each field's level and weight (`None` when missing); exact agreement on a value is
-    /// weighed by that value's rarity when frequencies are known.
-    fn contributions(
-        &self,
-        model: &Model,
-        frequencies: &[ValueFrequencies],
-        a: &Prepared,
-        b: &Prepared,
-    ) -> Vec<Option<(u8, f64)>> {
-        self.gamma(a, b)
-            .into_iter()
-            .enumerate()
-            .map(|(f, level)| {
-                let level = level?;
-                let params = &model.fields[f];
-                let top = usize::from(level) + 1 == params.m.len();
-                let share = a.values[f]
-                    .as_ref()
-                    .zip(b.values[f].as_ref())
-                    .filter(|(x, y)| top && x.text == y.text)
-                    .and_then(|(x, _)| frequencies.get(f)?.share(&x.text));
-                let weight = match share {
-                    Some(share) => params.exact_weight_for_frequency(share),
-                    None => params.weight(level),
-                };
-                Some((level, weight))
             })
             .collect()
     }
@@ -409,22 +365,85 @@ impl Deduper {
             return Model::prior_knowledge(&levels);
         }
         let mut sampler = Sampler(self.config.seed | 1);
-        let mut random = Vec::with_capacity(self.config.random_pairs);
+        let mut sampled = Vec::with_capacity(self.config.random_pairs);
         if n >= 2 {
             let mut attempts = 0;
-            while random.len() < self.config.random_pairs && attempts < self.config.random_pairs * 4
+            while sampled.len() < self.config.random_pairs
+                && attempts < self.config.random_pairs * 4
             {
                 attempts += 1;
                 let (a, b) = (sampler.below(n), sampler.below(n));
                 if a != b && cross(a, b) {
-                    random.push(self.gamma(&prepared[a], &prepared[b]));
+                    sampled.push((a, b));
                 }
             }
         }
+        let random: Vec<Gamma> = sampled
+            .par_iter()
+            .map(|&(a, b)| self.gamma(&prepared[a], &prepared[b]))
+            .collect();
         let u = Model::estimate_u(&levels, &random);
         // About one duplicate per record is a neutral first guess of the match rate.
         let prior = (n as f64 / candidates.len().max(1) as f64).clamp(0.01, 0.5);
         Model::fit(&levels, u, candidates, prior, self.config.em_iterations)
+    }
+}
+
+/// Scores pairs under a fitted model: one place for the weights, so that scores, clusters and
+/// explanations always agree.
+struct Scorer<'a> {
+    model: &'a Model,
+    weights: Weights,
+    frequencies: &'a [ValueFrequencies],
+}
+
+impl<'a> Scorer<'a> {
+    fn new(model: &'a Model, frequencies: &'a [ValueFrequencies]) -> Self {
+        Scorer {
+            model,
+            weights: model.weights(),
+            frequencies,
+        }
+    }
+
+    /// The prior plus every field's contribution.
+    fn weight(&self, gamma: &[Option<u8>], a: &Prepared, b: &Prepared) -> f64 {
+        self.weights.prior
+            + self
+                .contributions(gamma, a, b)
+                .iter()
+                .flatten()
+                .map(|(_, w)| w)
+                .sum::<f64>()
+    }
+
+    /// Each field's level and weight (`None` when missing); exact agreement on a value is
+    /// weighed by that value's rarity when frequencies are known.
+    fn contributions(
+        &self,
+        gamma: &[Option<u8>],
+        a: &Prepared,
+        b: &Prepared,
+    ) -> Vec<Option<(u8, f64)>> {
+        gamma
+            .iter()
+            .enumerate()
+            .map(|(f, &level)| {
+                let level = level?;
+                let params = &self.model.fields[f];
+                let top = usize::from(level) + 1 == params.m.len();
+                let share = a.values[f]
+                    .as_ref()
+                    .zip(b.values[f].as_ref())
+                    .filter(|(x, y)| top && x.text == y.text)
+                    .and_then(|(x, _)| self.frequencies.get(f)?.share(&x.text));
+                let weight = match share {
+                    Some(share) => params.exact_weight_for_frequency(share),
+                    None => self.weights.levels[f][usize::from(level)],
+                };
+                Some((level, weight))
+            })
+            .collect()
     }
 }
 

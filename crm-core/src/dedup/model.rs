@@ -78,13 +78,19 @@ pub struct Model {
 impl Model {
     /// The prior log-odds plus each present field's weight.
     pub fn weight(&self, gamma: &[Option<u8>]) -> f64 {
-        let prior = (clamp(self.prior) / (1.0 - clamp(self.prior))).log2();
-        prior
-            + gamma
+        self.weights().weight(gamma)
+    }
+
+    /// The weights of every level, computed once: scoring many pairs then needs no logarithm.
+    pub fn weights(&self) -> Weights {
+        Weights {
+            prior: (clamp(self.prior) / (1.0 - clamp(self.prior))).log2(),
+            levels: self
+                .fields
                 .iter()
-                .zip(&self.fields)
-                .filter_map(|(level, field)| level.map(|l| field.weight(l)))
-                .sum::<f64>()
+                .map(|f| (0..f.m.len() as u8).map(|l| f.weight(l)).collect())
+                .collect(),
+        }
     }
 
     /// The model used when there is too little data to learn one: agreement is rare among
@@ -152,9 +158,10 @@ impl Model {
             return model;
         }
         for _ in 0..iterations {
+            let weights = model.weights();
             let posteriors: Vec<f64> = candidates
                 .iter()
-                .map(|g| probability(model.weight(g)))
+                .map(|g| probability(weights.weight(g)))
                 .collect();
             let total: f64 = posteriors.iter().sum();
             let mut next = model.clone();
@@ -172,13 +179,34 @@ impl Model {
                 .fields
                 .iter()
                 .zip(&model.fields)
-                .all(|(a, b)| a.m.iter().zip(&b.m).all(|(x, y)| (x - y).abs() < 1e-5));
+                .all(|(a, b)| a.m.iter().zip(&b.m).all(|(x, y)| (x - y).abs() < 1e-4));
             model = next;
             if converged {
                 break;
             }
         }
         model
+    }
+}
+
+/// A model's weights per field and level, and its prior log-odds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    /// The prior log-odds.
+    pub prior: f64,
+    /// `log2(m / u)` per field, per level.
+    pub levels: Vec<Vec<f64>>,
+}
+
+impl Weights {
+    /// The prior plus each present field's weight.
+    pub fn weight(&self, gamma: &[Option<u8>]) -> f64 {
+        self.prior
+            + gamma
+                .iter()
+                .zip(&self.levels)
+                .filter_map(|(level, table)| level.map(|l| table[usize::from(l)]))
+                .sum::<f64>()
     }
 }
 
