@@ -28,8 +28,9 @@ use serde::Serialize;
 use crate::dedup::cluster::{Linkage, cluster};
 use crate::dedup::compare::Comparator;
 use crate::dedup::kind::FieldKind;
-use crate::dedup::model::{Gamma, Model, Weights, probability};
+use crate::dedup::model::{Gamma, Model, probability};
 use crate::dedup::prepare::{Prepared, blocking_keys, level, sort_key};
+use crate::dedup::score::{Scorer, ValueFrequencies};
 
 /// A field to compare: its column name and kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -146,7 +147,7 @@ pub struct Deduper {
 
 /// Below this many records, `u` from random pairs and `m` from EM are noise: the engine uses
 /// [`Model::prior_knowledge`] instead.
-const MIN_RECORDS_TO_LEARN: usize = 100;
+pub(crate) const MIN_RECORDS_TO_LEARN: usize = 100;
 
 /// Small deterministic generator for sampling random pairs (xorshift64*).
 struct Sampler(u64);
@@ -214,7 +215,8 @@ impl Deduper {
         } else {
             self.frequencies(&prepared)
         };
-        let scorer = Scorer::new(&model, &frequencies);
+        let weights = model.weights();
+        let scorer = Scorer::new(&model, &weights, &frequencies);
         let score = |a: u32, b: u32| {
             let (a, b) = (&prepared[a as usize], &prepared[b as usize]);
             probability(scorer.weight(&self.gamma(a, b), a, b))
@@ -257,8 +259,21 @@ impl Deduper {
     /// Explain the score of two prepared records under the model `outcome` fitted: each
     /// field's level, what it means and its weight, which add up to the pair's score.
     pub fn explain(&self, outcome: &DedupOutcome, a: &Prepared, b: &Prepared) -> Explanation {
-        let model = &outcome.model;
-        let scorer = Scorer::new(model, &outcome.frequencies);
+        let weights = outcome.model.weights();
+        self.explanation(
+            &Scorer::new(&outcome.model, &weights, &outcome.frequencies),
+            a,
+            b,
+        )
+    }
+
+    /// The explanation of a pair under `scorer`.
+    pub(crate) fn explanation(
+        &self,
+        scorer: &Scorer<'_>,
+        a: &Prepared,
+        b: &Prepared,
+    ) -> Explanation {
         let fields = self
             .fields
             .iter()
@@ -271,7 +286,7 @@ impl Deduper {
                 weight: contribution.map_or(0.0, |(_, w)| w),
             })
             .collect::<Vec<_>>();
-        let prior_weight = scorer.weights.prior;
+        let prior_weight = scorer.prior();
         let weight = prior_weight + fields.iter().map(|f| f.weight).sum::<f64>();
         Explanation {
             fields,
@@ -281,7 +296,18 @@ impl Deduper {
         }
     }
 
-    fn gamma(&self, a: &Prepared, b: &Prepared) -> Gamma {
+    /// The kinds of the fields, in order.
+    pub(crate) fn kinds(&self) -> &[FieldKind] {
+        &self.kinds
+    }
+
+    /// The comparators of the fields, in order.
+    pub(crate) fn comparators(&self) -> &[Comparator] {
+        &self.comparators
+    }
+
+    /// The agreement levels of two prepared records.
+    pub(crate) fn gamma(&self, a: &Prepared, b: &Prepared) -> Gamma {
         self.comparators
             .iter()
             .zip(a.values.iter().zip(&b.values))
@@ -294,18 +320,15 @@ impl Deduper {
 
     /// How often each exact value occurs, per field.
     fn frequencies(&self, prepared: &[Prepared]) -> Vec<ValueFrequencies> {
-        (0..self.fields.len())
-            .map(|f| {
-                let mut counts: HashMap<String, u32> = HashMap::new();
-                for record in prepared {
-                    if let Some(v) = &record.values[f] {
-                        *counts.entry(v.text.clone()).or_default() += 1;
-                    }
+        let mut frequencies = vec![ValueFrequencies::default(); self.fields.len()];
+        for record in prepared {
+            for (f, value) in record.values.iter().enumerate() {
+                if let Some(v) = value {
+                    frequencies[f].add(&v.text);
                 }
-                let total = f64::from(counts.values().sum::<u32>().max(1));
-                ValueFrequencies { counts, total }
-            })
-            .collect()
+            }
+        }
+        frequencies
     }
 
     /// Candidate pairs: records sharing a blocking key (small blocks only), plus neighbours in
@@ -386,78 +409,6 @@ impl Deduper {
         // About one duplicate per record is a neutral first guess of the match rate.
         let prior = (n as f64 / candidates.len().max(1) as f64).clamp(0.01, 0.5);
         Model::fit(&levels, u, candidates, prior, self.config.em_iterations)
-    }
-}
-
-/// Scores pairs under a fitted model: one place for the weights, so that scores, clusters and
-/// explanations always agree.
-struct Scorer<'a> {
-    model: &'a Model,
-    weights: Weights,
-    frequencies: &'a [ValueFrequencies],
-}
-
-impl<'a> Scorer<'a> {
-    fn new(model: &'a Model, frequencies: &'a [ValueFrequencies]) -> Self {
-        Scorer {
-            model,
-            weights: model.weights(),
-            frequencies,
-        }
-    }
-
-    /// The prior plus every field's contribution.
-    fn weight(&self, gamma: &[Option<u8>], a: &Prepared, b: &Prepared) -> f64 {
-        self.weights.prior
-            + self
-                .contributions(gamma, a, b)
-                .iter()
-                .flatten()
-                .map(|(_, w)| w)
-                .sum::<f64>()
-    }
-
-    /// Each field's level and weight (`None` when missing); exact agreement on a value is
-    /// weighed by that value's rarity when frequencies are known.
-    fn contributions(
-        &self,
-        gamma: &[Option<u8>],
-        a: &Prepared,
-        b: &Prepared,
-    ) -> Vec<Option<(u8, f64)>> {
-        gamma
-            .iter()
-            .enumerate()
-            .map(|(f, &level)| {
-                let level = level?;
-                let params = &self.model.fields[f];
-                let top = usize::from(level) + 1 == params.m.len();
-                let share = a.values[f]
-                    .as_ref()
-                    .zip(b.values[f].as_ref())
-                    .filter(|(x, y)| top && x.text == y.text)
-                    .and_then(|(x, _)| self.frequencies.get(f)?.share(&x.text));
-                let weight = match share {
-                    Some(share) => params.exact_weight_for_frequency(share),
-                    None => self.weights.levels[f][usize::from(level)],
-                };
-                Some((level, weight))
-            })
-            .collect()
-    }
-}
-
-/// How often each value of one field occurs among the records that have the field.
-#[derive(Debug, Clone)]
-struct ValueFrequencies {
-    counts: HashMap<String, u32>,
-    total: f64,
-}
-
-impl ValueFrequencies {
-    /// The share of records holding `value`.
-    fn share(&self, value: &str) -> Option<f64> {
-        self.counts.get(value).map(|&c| f64::from(c) / self.total)
     }
 }
 

@@ -12,18 +12,23 @@
 //! - [`model`]: Fellegi–Sunter weights, `u` from random pairs, `m` by EM, term frequencies.
 //! - [`cluster`]: clusters that resist chaining, and pairwise quality metrics.
 //! - [`batch`]: the whole pipeline over a dataset, with explanations.
+//! - [`index`]: the live index that checks one new record against everything indexed.
 
 pub mod batch;
 pub mod cluster;
 pub mod compare;
 pub mod date;
+pub mod index;
 pub mod kind;
 pub mod model;
 pub mod normalize;
 pub mod prepare;
+mod score;
 
 pub use batch::{
     DedupConfig, DedupOutcome, Deduper, Explanation, FieldExplanation, FieldSpec, ScoredPair,
 };
 pub use cluster::{Linkage, PairMetrics, pair_metrics};
+pub use index::{DedupIndex, Match};
 pub use kind::FieldKind;
+pub use model::Model;

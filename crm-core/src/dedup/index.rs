@@ -1,0 +1,243 @@
+//! The live duplicate index: "is this new record a duplicate?" answered against everything
+//! indexed so far, without a batch run.
+//!
+//! Records are kept prepared (normalised once), and an inverted index maps each blocking key
+//! to the records holding it, so a lookup compares the new record only with the few records
+//! that share a key. Scores use the same model, weights and term frequencies as the batch
+//! engine, and every match carries its explanation.
+//!
+//! ```
+//! use crm_core::dedup::{DedupIndex, Deduper, FieldKind, FieldSpec};
+//! let deduper = Deduper::new(vec![
+//!     FieldSpec::new("company", FieldKind::CompanyName),
+//!     FieldSpec::new("mobile", FieldKind::Phone),
+//! ]);
+//! let mut index = DedupIndex::with_prior_model(deduper);
+//! let cells = |name: &str, phone: &str| vec![Some(name.to_owned()), Some(phone.to_owned())];
+//! index.insert(1_u64, &cells("北京华为技术有限公司", "138 1234 5678"));
+//! index.insert(2, &cells("苏州恒瑞精密机械有限公司", "139 0000 1111"));
+//! let matches = index.matches(&cells("华为技术（北京）有限公司", "+86 138-1234-5678"), 0.5);
+//! assert_eq!(matches.len(), 1);
+//! assert_eq!(matches[0].key, 1);
+//! assert!(matches[0].explanation.fields.iter().all(|f| f.meaning == "exact"));
+//! ```
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+
+use crate::dedup::batch::{Deduper, Explanation, MIN_RECORDS_TO_LEARN};
+use crate::dedup::model::{Model, Weights, probability};
+use crate::dedup::prepare::{Prepared, blocking_keys};
+use crate::dedup::score::{Scorer, ValueFrequencies};
+
+/// A likely duplicate found by [`DedupIndex::matches`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match<K> {
+    /// The indexed record.
+    pub key: K,
+    /// The probability that it is the same entity.
+    pub probability: f64,
+    /// Why: each field's level and weight.
+    pub explanation: Explanation,
+}
+
+/// An in-memory index of prepared records, keyed by the caller's record ids.
+#[derive(Debug)]
+pub struct DedupIndex<K> {
+    deduper: Deduper,
+    model: Model,
+    weights: Weights,
+    records: HashMap<K, Prepared>,
+    blocks: HashMap<String, Vec<K>>,
+    frequencies: Vec<ValueFrequencies>,
+    max_block: usize,
+}
+
+impl<K: Copy + Eq + Hash> DedupIndex<K> {
+    /// An empty index scoring with `model` (e.g. one fitted by a batch run over the base).
+    pub fn new(deduper: Deduper, model: Model) -> Self {
+        let fields = deduper.fields().len();
+        DedupIndex {
+            weights: model.weights(),
+            model,
+            deduper,
+            records: HashMap::new(),
+            blocks: HashMap::new(),
+            frequencies: vec![ValueFrequencies::default(); fields],
+            max_block: 1_000,
+        }
+    }
+
+    /// An empty index scoring with [`Model::prior_knowledge`]: sensible before any data.
+    pub fn with_prior_model(deduper: Deduper) -> Self {
+        let levels: Vec<u8> = deduper.comparators().iter().map(|c| c.levels()).collect();
+        DedupIndex::new(deduper, Model::prior_knowledge(&levels))
+    }
+
+    /// How many records are indexed.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Index (or re-index, on update) the record `key` with `cells` in field order.
+    pub fn insert(&mut self, key: K, cells: &[Option<String>]) {
+        self.remove(&key);
+        let prepared = self.deduper.prepare(cells);
+        for key_text in blocking_keys(self.deduper.kinds(), &prepared) {
+            self.blocks.entry(key_text).or_default().push(key);
+        }
+        for (f, value) in prepared.values.iter().enumerate() {
+            if let Some(v) = value {
+                self.frequencies[f].add(&v.text);
+            }
+        }
+        self.records.insert(key, prepared);
+    }
+
+    /// Remove `key`; whether it was indexed.
+    pub fn remove(&mut self, key: &K) -> bool {
+        let Some(prepared) = self.records.remove(key) else {
+            return false;
+        };
+        for key_text in blocking_keys(self.deduper.kinds(), &prepared) {
+            if let Some(holders) = self.blocks.get_mut(&key_text) {
+                holders.retain(|k| k != key);
+                if holders.is_empty() {
+                    self.blocks.remove(&key_text);
+                }
+            }
+        }
+        for (f, value) in prepared.values.iter().enumerate() {
+            if let Some(v) = value {
+                self.frequencies[f].remove(&v.text);
+            }
+        }
+        true
+    }
+
+    /// The indexed records that share a blocking key with `cells`, each once. Keys held by
+    /// more than a thousand records (a common name) are not followed.
+    pub fn candidates_for(&self, cells: &[Option<String>]) -> Vec<K> {
+        self.candidates_of(&self.deduper.prepare(cells))
+    }
+
+    fn candidates_of(&self, prepared: &Prepared) -> Vec<K> {
+        let mut seen = HashSet::new();
+        blocking_keys(self.deduper.kinds(), prepared)
+            .iter()
+            .filter_map(|k| self.blocks.get(k))
+            .filter(|holders| holders.len() <= self.max_block)
+            .flatten()
+            .filter(|k| seen.insert(**k))
+            .copied()
+            .collect()
+    }
+
+    /// The indexed records that are the same entity as `cells` with at least
+    /// `min_probability`, most likely first, each with its explanation.
+    pub fn matches(&self, cells: &[Option<String>], min_probability: f64) -> Vec<Match<K>> {
+        let probe = self.deduper.prepare(cells);
+        if probe.is_empty() {
+            return Vec::new();
+        }
+        let frequencies: &[ValueFrequencies] = if self.records.len() < MIN_RECORDS_TO_LEARN {
+            &[]
+        } else {
+            &self.frequencies
+        };
+        let scorer = Scorer::new(&self.model, &self.weights, frequencies);
+        let mut found: Vec<Match<K>> = self
+            .candidates_of(&probe)
+            .into_iter()
+            .filter_map(|key| {
+                let indexed = &self.records[&key];
+                let weight = scorer.weight(&self.deduper.gamma(&probe, indexed), &probe, indexed);
+                let p = probability(weight);
+                (p >= min_probability).then(|| Match {
+                    key,
+                    probability: p,
+                    explanation: self.deduper.explanation(&scorer, &probe, indexed),
+                })
+            })
+            .collect();
+        found.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedup::{FieldKind, FieldSpec};
+
+    fn index() -> DedupIndex<u32> {
+        DedupIndex::with_prior_model(Deduper::new(vec![
+            FieldSpec::new("company", FieldKind::CompanyName),
+            FieldSpec::new("contact", FieldKind::PersonName),
+            FieldSpec::new("mobile", FieldKind::Phone),
+        ]))
+    }
+
+    fn cells(values: [&str; 3]) -> Vec<Option<String>> {
+        values
+            .iter()
+            .map(|v| Some(v.to_string()).filter(|v| !v.is_empty()))
+            .collect()
+    }
+
+    #[test]
+    fn finds_the_same_customer_typed_differently() {
+        let mut idx = index();
+        idx.insert(1, &cells(["北京华为技术有限公司", "张伟", "13812345678"]));
+        idx.insert(2, &cells(["上海华为技术有限公司", "李娜", "13900001111"]));
+        idx.insert(
+            3,
+            &cells(["苏州恒瑞精密机械有限公司", "张伟", "13600002222"]),
+        );
+        let found = idx.matches(
+            &cells(["华为技术（北京）有限公司", "Zhang Wei", "+86 138 1234 5678"]),
+            0.5,
+        );
+        assert_eq!(found.iter().map(|m| m.key).collect::<Vec<_>>(), vec![1]);
+        assert!(found[0].probability > 0.99);
+        let shanghai = idx.matches(&cells(["上海华为技术有限公司", "", ""]), 0.0);
+        assert!(
+            shanghai.iter().all(|m| m.key != 1 || m.probability < 0.5),
+            "{shanghai:?}"
+        );
+    }
+
+    #[test]
+    fn update_and_remove_keep_the_index_consistent() {
+        let mut idx = index();
+        idx.insert(1, &cells(["北京华为技术有限公司", "张伟", "13812345678"]));
+        idx.insert(
+            1,
+            &cells(["苏州恒瑞精密机械有限公司", "王芳", "13600002222"]),
+        );
+        assert_eq!(idx.len(), 1);
+        assert!(
+            idx.candidates_for(&cells(["北京华为技术有限公司", "", "13812345678"]))
+                .is_empty()
+        );
+        assert_eq!(
+            idx.candidates_for(&cells(["", "", "136 0000 2222"])),
+            vec![1]
+        );
+        assert!(idx.remove(&1));
+        assert!(!idx.remove(&1));
+        assert!(idx.is_empty() && idx.blocks.is_empty());
+    }
+
+    #[test]
+    fn an_empty_probe_matches_nothing() {
+        let mut idx = index();
+        idx.insert(1, &cells(["北京华为技术有限公司", "张伟", "13812345678"]));
+        assert!(idx.matches(&cells(["", "", ""]), 0.0).is_empty());
+    }
+}
