@@ -28,10 +28,12 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+mod merging;
+
 pub use crm_core as core;
 pub use crm_core::{
-    Actor, Entity, Error, ErrorKind, ObjectKind, Principal, Record, Result, audit, clock, fields,
-    id, model, query, record, value,
+    Actor, Entity, Error, ErrorKind, ObjectKind, Principal, Record, Result, audit, clock, dedup,
+    fields, id, merge, model, query, record, value,
 };
 pub use crm_store as store;
 

@@ -91,6 +91,8 @@ define_ids! {
     TagId;
     /// A tenant's custom-field schema for one object kind.
     FieldSchemaId;
+    /// A merge of duplicates, kept so it can be undone.
+    MergeId;
 }
 
 /// Produces fresh, unique ids. Injected so tests are deterministic.

@@ -31,6 +31,7 @@ pub mod dedup;
 pub mod error;
 pub mod fields;
 pub mod id;
+pub mod merge;
 pub mod model;
 pub mod query;
 pub mod record;

@@ -47,11 +47,13 @@ pub enum ObjectKind {
     Tag,
     /// [`crate::fields::FieldSchema`]
     FieldSchema,
+    /// [`crate::merge::MergeLog`]
+    Merge,
 }
 
 impl ObjectKind {
     /// Every kind, in a stable order.
-    pub const ALL: [ObjectKind; 10] = [
+    pub const ALL: [ObjectKind; 11] = [
         ObjectKind::Account,
         ObjectKind::Contact,
         ObjectKind::Lead,
@@ -62,6 +64,7 @@ impl ObjectKind {
         ObjectKind::Department,
         ObjectKind::Tag,
         ObjectKind::FieldSchema,
+        ObjectKind::Merge,
     ];
 
     /// The singular snake_case name: `account`.
@@ -77,6 +80,7 @@ impl ObjectKind {
             ObjectKind::Department => "department",
             ObjectKind::Tag => "tag",
             ObjectKind::FieldSchema => "field_schema",
+            ObjectKind::Merge => "merge",
         }
     }
 
@@ -93,6 +97,7 @@ impl ObjectKind {
             ObjectKind::Department => "departments",
             ObjectKind::Tag => "tags",
             ObjectKind::FieldSchema => "field_schemas",
+            ObjectKind::Merge => "merges",
         }
     }
 

@@ -153,30 +153,47 @@ impl dyn Transaction + '_ {
         &mut self,
         actor: &Actor,
         at: DateTime<Utc>,
-        mut record: Record<T>,
+        record: Record<T>,
     ) -> Result<Record<T>> {
-        check_tenant(actor, &record.meta.tenant)?;
+        let row = self.save_row(actor, at, record.to_row()?).await?;
+        Ok(Record {
+            meta: row.meta,
+            ..record
+        })
+    }
+
+    /// [`save`](Self::save) for a row of any kind: `row.meta.version` is the version it was
+    /// read at. Returns the row as stored.
+    pub async fn save_row(
+        &mut self,
+        actor: &Actor,
+        at: DateTime<Utc>,
+        mut row: Row,
+    ) -> Result<Row> {
+        check_tenant(actor, &row.meta.tenant)?;
         let before = self
-            .get_row(T::KIND, actor.tenant, record.id.uuid())
+            .get_row(row.kind, actor.tenant, row.id)
             .await?
-            .ok_or_else(|| not_found::<T>(record.id))?;
-        let expected = record.meta.version;
+            .ok_or_else(|| Error::NotFound {
+                object: row.kind.as_str(),
+                id: row.id.to_string(),
+            })?;
+        let expected = row.meta.version;
         if before.meta.version != expected {
             return Err(Error::Conflict {
-                object: T::KIND.as_str(),
-                id: record.id.to_string(),
+                object: row.kind.as_str(),
+                id: row.id.to_string(),
                 expected,
                 actual: before.meta.version,
             });
         }
-        record.meta.version = expected + 1;
-        record.meta.created_at = before.meta.created_at;
-        record.meta.updated_at = to_stored_precision(at).max(before.meta.updated_at);
-        let row = record.to_row()?;
-        let event = AuditEvent::for_change(actor, record.meta.updated_at, Some(&before), &row)?;
+        row.meta.version = expected + 1;
+        row.meta.created_at = before.meta.created_at;
+        row.meta.updated_at = to_stored_precision(at).max(before.meta.updated_at);
+        let event = AuditEvent::for_change(actor, row.meta.updated_at, Some(&before), &row)?;
         self.update_row(&row, expected).await?;
         self.append_audit(&[event]).await?;
-        Ok(record)
+        Ok(row)
     }
 }
 

@@ -37,8 +37,30 @@ pub(crate) fn columns_of(kind: ObjectKind) -> &'static [Column] {
         ObjectKind::Department => org::DEPARTMENT_COLUMNS,
         ObjectKind::Tag => tag::COLUMNS,
         ObjectKind::FieldSchema => crate::fields::FIELD_SCHEMA_COLUMNS,
+        ObjectKind::Merge => crate::merge::MERGE_COLUMNS,
     }
 }
+
+/// Every field that links one kind to another: `(from, field, to)`. Merging records of `to`
+/// re-points these links from the absorbed records to the survivor.
+pub const LINKS: &[(ObjectKind, &str, ObjectKind)] = &[
+    (ObjectKind::Account, "parent", ObjectKind::Account),
+    (ObjectKind::Contact, "account_id", ObjectKind::Account),
+    (ObjectKind::Opportunity, "account_id", ObjectKind::Account),
+    (ObjectKind::Activity, "account_id", ObjectKind::Account),
+    (ObjectKind::Lead, "converted_account", ObjectKind::Account),
+    (ObjectKind::Opportunity, "contact_id", ObjectKind::Contact),
+    (ObjectKind::Activity, "contact_id", ObjectKind::Contact),
+    (ObjectKind::Activity, "lead_id", ObjectKind::Lead),
+    (
+        ObjectKind::Activity,
+        "opportunity_id",
+        ObjectKind::Opportunity,
+    ),
+    (ObjectKind::User, "manager_id", ObjectKind::User),
+    (ObjectKind::Team, "leader", ObjectKind::User),
+    (ObjectKind::Department, "parent", ObjectKind::Department),
+];
 
 /// Refuse an empty (after trimming) or overlong free-text field.
 pub(crate) fn check_text(field: &str, text: &str, max_chars: usize) -> Result<()> {
