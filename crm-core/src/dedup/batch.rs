@@ -29,7 +29,9 @@ use crate::dedup::cluster::{Linkage, cluster};
 use crate::dedup::compare::Comparator;
 use crate::dedup::kind::FieldKind;
 use crate::dedup::model::{Gamma, Model, probability};
-use crate::dedup::prepare::{Prepared, blocking_keys, level, sort_key};
+use crate::dedup::prepare::{
+    NEIGHBOURHOOD_RULE, Prepared, blocking_keys, level, sort_fields, sort_key,
+};
 use crate::dedup::score::{Scorer, ValueFrequencies};
 
 /// A field to compare: its column name and kind.
@@ -149,6 +151,14 @@ pub struct Deduper {
 /// [`Model::prior_knowledge`] instead.
 pub(crate) const MIN_RECORDS_TO_LEARN: usize = 100;
 
+/// A pair to compare, with the fields its blocking key made agree by construction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Candidate {
+    a: u32,
+    b: u32,
+    forced: u64,
+}
+
 /// Small deterministic generator for sampling random pairs (xorshift64*).
 struct Sampler(u64);
 
@@ -207,9 +217,28 @@ impl Deduper {
         let candidates = self.candidates(&prepared, &cross);
         let gammas: Vec<Gamma> = candidates
             .par_iter()
-            .map(|&(a, b)| self.gamma(&prepared[a as usize], &prepared[b as usize]))
+            .map(|c| self.gamma(&prepared[c.a as usize], &prepared[c.b as usize]))
             .collect();
-        let model = self.fit(&prepared, &gammas, &cross);
+        // For fitting, a field that the pair's blocking key forced to agree says nothing
+        // about whether the pair matches: treat it as missing (as Splink trains per rule).
+        let training: Vec<Gamma> = candidates
+            .iter()
+            .zip(&gammas)
+            .map(|(c, gamma)| {
+                gamma
+                    .iter()
+                    .enumerate()
+                    .map(|(f, level)| {
+                        if c.forced & (1 << f.min(63)) != 0 {
+                            None
+                        } else {
+                            *level
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let model = self.fit(&prepared, &training, &cross);
         let frequencies = if n < MIN_RECORDS_TO_LEARN {
             Vec::new()
         } else {
@@ -231,11 +260,11 @@ impl Deduper {
         let pairs: Vec<ScoredPair> = candidates
             .par_iter()
             .zip(&gammas)
-            .map(|(&(a, b), gamma)| {
-                let weight = scorer.weight(gamma, &prepared[a as usize], &prepared[b as usize]);
+            .map(|(c, gamma)| {
+                let weight = scorer.weight(gamma, &prepared[c.a as usize], &prepared[c.b as usize]);
                 ScoredPair {
-                    a,
-                    b,
+                    a: c.a,
+                    b: c.b,
                     weight,
                     probability: probability(weight),
                 }
@@ -332,27 +361,35 @@ impl Deduper {
     }
 
     /// Candidate pairs: records sharing a blocking key (small blocks only), plus neighbours in
-    /// name order. Sorted, unique, never a record with itself or an empty record.
+    /// name order. Sorted, unique, never a record with itself or an empty record; each with
+    /// the fields its first key forced to agree.
     fn candidates(
         &self,
         prepared: &[Prepared],
         cross: &impl Fn(usize, usize) -> bool,
-    ) -> Vec<(u32, u32)> {
-        let mut blocks: HashMap<String, Vec<u32>> = HashMap::new();
+    ) -> Vec<Candidate> {
+        let mut blocks: HashMap<String, (u16, u64, Vec<u32>)> = HashMap::new();
         for (i, record) in prepared.iter().enumerate() {
             if record.is_empty() {
                 continue;
             }
             for key in blocking_keys(&self.kinds, record) {
-                blocks.entry(key).or_default().push(i as u32);
+                blocks
+                    .entry(key.text)
+                    .or_insert((key.rule, key.fields, Vec::new()))
+                    .2
+                    .push(i as u32);
             }
         }
-        let mut pairs: Vec<(u32, u32)> = Vec::new();
-        for members in blocks.values().filter(|m| m.len() <= self.config.max_block) {
+        let mut pairs: Vec<(u32, u32, u16, u64)> = Vec::new();
+        for (rule, fields, members) in blocks
+            .values()
+            .filter(|b| b.2.len() <= self.config.max_block)
+        {
             for (x, &a) in members.iter().enumerate() {
                 for &b in &members[x + 1..] {
                     if a != b && cross(a as usize, b as usize) {
-                        pairs.push((a.min(b), a.max(b)));
+                        pairs.push((a.min(b), a.max(b), *rule, *fields));
                     }
                 }
             }
@@ -364,16 +401,21 @@ impl Deduper {
             .map(|(i, r)| (sort_key(&self.kinds, r), i as u32))
             .collect();
         order.sort_unstable();
+        let sorted_on = sort_fields(&self.kinds);
         for (x, (_, a)) in order.iter().enumerate() {
             for (_, b) in order.iter().skip(x + 1).take(self.config.window) {
                 if cross(*a as usize, *b as usize) {
-                    pairs.push(((*a).min(*b), (*a).max(*b)));
+                    pairs.push(((*a).min(*b), (*a).max(*b), NEIGHBOURHOOD_RULE, sorted_on));
                 }
             }
         }
+        // The first rule that found a pair is the one it is counted under.
         pairs.sort_unstable();
-        pairs.dedup();
+        pairs.dedup_by_key(|p| (p.0, p.1));
         pairs
+            .into_iter()
+            .map(|(a, b, _, forced)| Candidate { a, b, forced })
+            .collect()
     }
 
     fn fit(

@@ -88,8 +88,8 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
     pub fn insert(&mut self, key: K, cells: &[Option<String>]) {
         self.remove(&key);
         let prepared = self.deduper.prepare(cells);
-        for key_text in blocking_keys(self.deduper.kinds(), &prepared) {
-            self.blocks.entry(key_text).or_default().push(key);
+        for blocking in blocking_keys(self.deduper.kinds(), &prepared) {
+            self.blocks.entry(blocking.text).or_default().push(key);
         }
         for (f, value) in prepared.values.iter().enumerate() {
             if let Some(v) = value {
@@ -104,11 +104,11 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
         let Some(prepared) = self.records.remove(key) else {
             return false;
         };
-        for key_text in blocking_keys(self.deduper.kinds(), &prepared) {
-            if let Some(holders) = self.blocks.get_mut(&key_text) {
+        for blocking in blocking_keys(self.deduper.kinds(), &prepared) {
+            if let Some(holders) = self.blocks.get_mut(&blocking.text) {
                 holders.retain(|k| k != key);
                 if holders.is_empty() {
-                    self.blocks.remove(&key_text);
+                    self.blocks.remove(&blocking.text);
                 }
             }
         }
@@ -130,7 +130,7 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
         let mut seen = HashSet::new();
         blocking_keys(self.deduper.kinds(), prepared)
             .iter()
-            .filter_map(|k| self.blocks.get(k))
+            .filter_map(|k| self.blocks.get(&k.text))
             .filter(|holders| holders.len() <= self.max_block)
             .flatten()
             .filter(|k| seen.insert(**k))

@@ -13,6 +13,8 @@
 //! - [`cluster`]: clusters that resist chaining, and pairwise quality metrics.
 //! - [`batch`]: the whole pipeline over a dataset, with explanations.
 //! - [`index`]: the live index that checks one new record against everything indexed.
+//! - `synth` (feature `test-util`): a documented generator of messy Chinese B2B customer
+//!   records with ground truth, for tests, benches and quality runs.
 
 pub mod batch;
 pub mod cluster;
@@ -24,6 +26,8 @@ pub mod model;
 pub mod normalize;
 pub mod prepare;
 mod score;
+#[cfg(feature = "test-util")]
+pub mod synth;
 
 pub use batch::{
     DedupConfig, DedupOutcome, Deduper, Explanation, FieldExplanation, FieldSpec, ScoredPair,

@@ -130,18 +130,76 @@ pub fn level(comparator: &Comparator, a: &PreparedValue, b: &PreparedValue) -> u
     direct
 }
 
-/// The blocking keys of a prepared record: records sharing any key are compared.
-pub fn blocking_keys(kinds: &[FieldKind], record: &Prepared) -> Vec<String> {
+/// A blocking key: records sharing one are compared.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BlockingKey {
+    /// The key itself (field index, kind of key and value, so keys of different fields never
+    /// collide).
+    pub text: String,
+    /// The fields, as bits of their indexes, that pairs found through this key agree on by
+    /// construction and that model fitting therefore ignores for such pairs (see
+    /// `forced_by`).
+    pub fields: u64,
+    /// The order of trust among keys (lower first): a pair found by several keys is counted
+    /// under the first.
+    pub rule: u16,
+}
+
+/// Rule priority of a key on a field of `kind`: exact identifiers before names.
+fn rule_of(kind: FieldKind, field: usize) -> u16 {
+    let priority: u16 = match kind {
+        FieldKind::Identifier => 0,
+        FieldKind::Phone => 1,
+        FieldKind::Email => 2,
+        FieldKind::Date => 3,
+        FieldKind::CompanyName => 4,
+        FieldKind::PersonName => 5,
+        _ => 6,
+    };
+    priority * 64 + field.min(63) as u16
+}
+
+/// The fields a key on field `field` of `kind` forces to agree, for model fitting.
+///
+/// Only name keys count: many different customers share a name (张伟, 王芳, a brand in two
+/// cities), so pairs found through one agree on it far more often than matches explain, and
+/// would teach the model that a shared name means a match. A shared phone, email, identifier
+/// or birth date is itself the evidence that makes such pairs matches; hiding it from fitting
+/// leaves the model nothing to learn the match class from.
+fn forced_by(kind: FieldKind, field: usize) -> u64 {
+    match kind {
+        FieldKind::CompanyName | FieldKind::PersonName => bit(field),
+        _ => 0,
+    }
+}
+
+/// The rule of the name-prefix key, after every single-field key.
+const NAME_PREFIX_RULE: u16 = 7 * 64;
+
+/// The rule of pairs found by the sorted-neighbourhood pass: last.
+pub const NEIGHBOURHOOD_RULE: u16 = 8 * 64;
+
+fn bit(field: usize) -> u64 {
+    1_u64.checked_shl(field as u32).unwrap_or(0)
+}
+
+/// The blocking keys of a prepared record.
+pub fn blocking_keys(kinds: &[FieldKind], record: &Prepared) -> Vec<BlockingKey> {
     let mut keys = Vec::new();
-    for (f, (kind, v)) in kinds.iter().zip(&record.values).enumerate() {
+    for (f, (&kind, v)) in kinds.iter().zip(&record.values).enumerate() {
         let Some(v) = v else { continue };
+        let key = |text: String| BlockingKey {
+            text,
+            fields: forced_by(kind, f),
+            rule: rule_of(kind, f),
+        };
         match kind {
             FieldKind::Phone | FieldKind::Email | FieldKind::Identifier | FieldKind::Date => {
-                keys.push(format!("{f}={}", v.text));
+                keys.push(key(format!("{f}={}", v.text)));
             }
             FieldKind::CompanyName | FieldKind::PersonName => {
-                keys.push(format!("{f}={}", v.text));
-                keys.extend(v.variants.iter().map(|p| format!("{f}~{p}")));
+                keys.push(key(format!("{f}={}", v.text)));
+                keys.extend(v.variants.iter().map(|p| key(format!("{f}~{p}"))));
             }
             _ => {}
         }
@@ -151,28 +209,61 @@ pub fn blocking_keys(kinds: &[FieldKind], record: &Prepared) -> Vec<String> {
         kinds
             .iter()
             .zip(&record.values)
-            .find(|(kind, _)| **kind == k)
-            .and_then(|(_, v)| v.as_ref())
-            .map(|v| v.text.chars().take(2).collect::<String>())
+            .position(|(kind, v)| *kind == k && v.is_some())
+            .and_then(|f| {
+                Some((
+                    f,
+                    record.values[f]
+                        .as_ref()?
+                        .text
+                        .chars()
+                        .take(2)
+                        .collect::<String>(),
+                ))
+            })
     };
-    if let (Some(g), Some(s)) = (prefix(FieldKind::GivenName), prefix(FieldKind::Surname)) {
-        keys.push(format!("gs={g}|{s}"));
+    if let (Some((gf, g)), Some((sf, s))) =
+        (prefix(FieldKind::GivenName), prefix(FieldKind::Surname))
+    {
+        keys.push(BlockingKey {
+            text: format!("gs={g}|{s}"),
+            fields: bit(gf) | bit(sf),
+            rule: NAME_PREFIX_RULE,
+        });
     }
     keys
 }
 
+/// The fields that lead the sort key: neighbours in that order agree on them more often than
+/// chance, so fitting ignores them for neighbourhood pairs.
+pub fn sort_fields(kinds: &[FieldKind]) -> u64 {
+    SORT_ORDER
+        .iter()
+        .find_map(|want| {
+            let fields = kinds
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| *k == want)
+                .fold(0, |acc, (f, _)| acc | bit(f));
+            (fields != 0).then_some(fields)
+        })
+        .unwrap_or(0)
+}
+
+/// Kinds in the order they make up the sort key.
+const SORT_ORDER: [FieldKind; 5] = [
+    FieldKind::CompanyName,
+    FieldKind::PersonName,
+    FieldKind::Surname,
+    FieldKind::GivenName,
+    FieldKind::Date,
+];
+
 /// The key records are sorted by for the sorted-neighbourhood pass: names first, so that
 /// records differing by a typo late in a name end up next to each other.
 pub fn sort_key(kinds: &[FieldKind], record: &Prepared) -> String {
-    let order = [
-        FieldKind::CompanyName,
-        FieldKind::PersonName,
-        FieldKind::Surname,
-        FieldKind::GivenName,
-        FieldKind::Date,
-    ];
     let mut key = String::new();
-    for want in order {
+    for want in SORT_ORDER {
         for (kind, v) in kinds.iter().zip(&record.values) {
             if *kind == want {
                 if let Some(v) = v {
