@@ -75,8 +75,8 @@ impl Default for DedupConfig {
     fn default() -> Self {
         DedupConfig {
             threshold: 0.5,
-            max_block: 64,
-            window: 8,
+            max_block: 32,
+            window: 6,
             random_pairs: 20_000,
             em_iterations: 100,
             seed: 0x5eed,
