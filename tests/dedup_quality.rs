@@ -149,3 +149,48 @@ fn chinese_b2b_pairwise_f1_floor() {
         assert!(m.f1 >= 0.995, "{entities} entities, seed {seed}: {m:?}");
     }
 }
+
+#[test]
+fn live_index_finds_duplicates_of_new_records() {
+    use crm::core::dedup::DedupIndex;
+    use crm::core::dedup::synth::{SynthConfig, generate};
+    let data = generate(&SynthConfig {
+        entities: 3_000,
+        seed: 17,
+        ..SynthConfig::default()
+    });
+    let fields = data
+        .headers
+        .iter()
+        .map(|h| FieldSpec::new(h.clone(), FieldKind::from_header(h).unwrap()))
+        .collect();
+    let split = data.rows.len() - 1_000;
+    // The model is fitted on the base, as a host does when it loads its book of business.
+    let deduper = Deduper::new(fields);
+    let model = deduper.run(&data.rows[..split], None).model;
+    let mut index = DedupIndex::new(deduper, model);
+    for (i, row) in data.rows[..split].iter().enumerate() {
+        index.insert(i, row);
+    }
+    let (mut expected, mut found, mut top_right, mut top_wrong) = (0, 0, 0, 0);
+    for (probe, entity) in data.rows[split..].iter().zip(&data.entity[split..]) {
+        let has_twin = data.entity[..split].contains(entity);
+        let matches = index.matches(probe, 0.5);
+        expected += usize::from(has_twin);
+        found += usize::from(has_twin && matches.iter().any(|m| data.entity[m.key] == *entity));
+        match matches.first() {
+            Some(m) if data.entity[m.key] == *entity => top_right += 1,
+            Some(_) => top_wrong += 1,
+            None => {}
+        }
+    }
+    let recall = found as f64 / expected as f64;
+    let precision = top_right as f64 / (top_right + top_wrong).max(1) as f64;
+    eprintln!(
+        "live index: {expected} probes with a twin, recall {recall:.4}, top-match precision {precision:.4}"
+    );
+    assert!(
+        recall >= 0.97 && precision >= 0.99,
+        "recall {recall}, precision {precision}"
+    );
+}

@@ -64,7 +64,7 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
             records: HashMap::new(),
             blocks: HashMap::new(),
             frequencies: vec![ValueFrequencies::default(); fields],
-            max_block: 1_000,
+            max_block: 64,
         }
     }
 
@@ -121,7 +121,8 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
     }
 
     /// The indexed records that share a blocking key with `cells`, each once. Keys held by
-    /// more than a thousand records (a common name) are not followed.
+    /// more than 64 records (a common name, a popular brand) are not followed: they would
+    /// cost more than they find, and the rarer keys of the same record find its duplicates.
     pub fn candidates_for(&self, cells: &[Option<String>]) -> Vec<K> {
         self.candidates_of(&self.deduper.prepare(cells))
     }
