@@ -52,7 +52,8 @@ macro_rules! conformance_suite {
                 tenants_are_isolated,
                 queries_agree_with_the_reference_interpreter,
                 sort_and_page_agree_with_the_reference_interpreter,
-                batch_insert_is_atomic);
+                batch_insert_is_atomic,
+                duplicate_keys_are_found_replaced_and_rolled_back);
         }
     };
     (@cases $make:expr; $($case:ident),*) => {$(
@@ -743,4 +744,104 @@ pub async fn batch_insert_is_atomic(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(trail.len(), 1);
+}
+
+/// Duplicate-detection keys: found by any key, each record once; replaced, forgotten,
+/// rolled back with their transaction, scoped to the tenant; crowded keys skipped.
+pub async fn duplicate_keys_are_found_replaced_and_rolled_back(store: Arc<dyn Store>) {
+    let fx = Fixture::new(15);
+    let other = Fixture::new(16);
+    let kind = ObjectKind::Account;
+    let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+    let keys = |ks: &[&str]| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+    let mut tx = store.begin().await.unwrap();
+    tx.set_keys(
+        kind,
+        fx.tenant,
+        &[(a, keys(&["phone=+8613812345678", "name=华为"]))],
+    )
+    .await
+    .unwrap();
+    tx.set_keys(kind, fx.tenant, &[(b, keys(&["name=华为"]))])
+        .await
+        .unwrap();
+    tx.set_keys(kind, fx.tenant, &[(c, keys(&["name=华为"]))])
+        .await
+        .unwrap();
+    tx.set_keys(kind, other.tenant, &[(c, keys(&["phone=+8613812345678"]))])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let probe = keys(&["phone=+8613812345678", "name=华为"]);
+    assert_eq!(
+        store
+            .records_with_keys(kind, fx.tenant, &probe, 10)
+            .await
+            .unwrap(),
+        vec![a, b, c]
+    );
+    assert_eq!(
+        store
+            .records_with_keys(kind, fx.tenant, &probe, 2)
+            .await
+            .unwrap(),
+        vec![a],
+        "a key with 3 holders is skipped"
+    );
+    assert_eq!(
+        store
+            .records_with_keys(kind, other.tenant, &probe, 10)
+            .await
+            .unwrap(),
+        vec![c]
+    );
+    assert!(
+        store
+            .records_with_keys(ObjectKind::Contact, fx.tenant, &probe, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut tx = store.begin().await.unwrap();
+    tx.set_keys(kind, fx.tenant, &[(a, keys(&["name=腾讯"]))])
+        .await
+        .unwrap();
+    tx.set_keys(kind, fx.tenant, &[(b, Vec::new())])
+        .await
+        .unwrap();
+    assert_eq!(
+        tx.records_with_keys(kind, fx.tenant, &probe, 10)
+            .await
+            .unwrap(),
+        vec![c],
+        "the transaction sees its changes"
+    );
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        store
+            .records_with_keys(kind, fx.tenant, &probe, 10)
+            .await
+            .unwrap(),
+        vec![a, b, c],
+        "rolled back"
+    );
+    let mut tx = store.begin().await.unwrap();
+    tx.set_keys(kind, fx.tenant, &[(a, keys(&["name=腾讯"]))])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store
+            .records_with_keys(kind, fx.tenant, &keys(&["phone=+8613812345678"]), 10)
+            .await
+            .unwrap(),
+        Vec::<Uuid>::new()
+    );
+    assert_eq!(
+        store
+            .records_with_keys(kind, fx.tenant, &keys(&["name=腾讯"]), 10)
+            .await
+            .unwrap(),
+        vec![a]
+    );
 }

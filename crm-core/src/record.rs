@@ -479,6 +479,17 @@ pub trait Entity:
     fn tree_parent(&self) -> Option<Uuid> {
         None
     }
+
+    /// The fields duplicate detection compares for this kind, with their kinds; empty for
+    /// kinds that are not checked for duplicates.
+    fn duplicate_fields() -> &'static [(&'static str, crate::dedup::FieldKind)] {
+        &[]
+    }
+
+    /// This record's values of [`Entity::duplicate_fields`], in that order.
+    fn duplicate_cells(&self) -> Vec<Option<String>> {
+        Vec::new()
+    }
 }
 
 /// A link from one record to another, checked when the record is stored.

@@ -44,6 +44,17 @@ pub trait ReadStore: Send + Sync {
         kind: ObjectKind,
         id: Uuid,
     ) -> Result<Vec<AuditEvent>>;
+
+    /// The records of `kind` in `tenant` holding any of `keys` (duplicate-detection blocking
+    /// keys), each once, in the order of the keys and, within a key, of the ids; a key held by
+    /// more than `max_holders` records is skipped (a common name finds nothing useful).
+    async fn records_with_keys(
+        &self,
+        kind: ObjectKind,
+        tenant: TenantId,
+        keys: &[String],
+        max_holders: usize,
+    ) -> Result<Vec<Uuid>>;
 }
 
 /// A storage backend.
@@ -70,6 +81,15 @@ pub trait Transaction: ReadStore {
     /// must be `expected_version + 1`). A missing row is [`Error::NotFound`]; another stored
     /// version is [`Error::Conflict`] and nothing is written.
     async fn update_row(&mut self, row: &Row, expected_version: u64) -> Result<()>;
+
+    /// Replace the duplicate-detection blocking keys of each record in `entries` (no keys:
+    /// forget the record). One call per batch keeps bulk writes fast.
+    async fn set_keys(
+        &mut self,
+        kind: ObjectKind,
+        tenant: TenantId,
+        entries: &[(Uuid, Vec<String>)],
+    ) -> Result<()>;
 
     /// Append events to the audit log; the store assigns their `seq`.
     async fn append_audit(&mut self, events: &[AuditEvent]) -> Result<()>;

@@ -21,6 +21,14 @@ use uuid::Uuid;
 struct State {
     rows: HashMap<ObjectKind, HashMap<Uuid, Row>>,
     audit: Vec<AuditEvent>,
+    keys: HashMap<(ObjectKind, TenantId), KeyIndex>,
+}
+
+/// Duplicate-detection blocking keys of one kind in one tenant, both ways.
+#[derive(Debug, Default)]
+struct KeyIndex {
+    holders: HashMap<String, Vec<Uuid>>,
+    of_record: HashMap<Uuid, Vec<String>>,
 }
 
 impl State {
@@ -46,6 +54,61 @@ impl State {
         let mut all = query.clone();
         all.page = crm_core::query::Page::ALL;
         Ok(self.matching(kind, tenant, &all)?.len() as u64)
+    }
+
+    fn records_with_keys(
+        &self,
+        kind: ObjectKind,
+        tenant: TenantId,
+        keys: &[String],
+        max_holders: usize,
+    ) -> Vec<Uuid> {
+        let Some(index) = self.keys.get(&(kind, tenant)) else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for holders in keys.iter().filter_map(|k| index.holders.get(k)) {
+            if holders.len() <= max_holders {
+                found.extend(
+                    holders
+                        .iter()
+                        .filter(|id| !found.contains(*id))
+                        .copied()
+                        .collect::<Vec<_>>(),
+                );
+            }
+        }
+        found
+    }
+
+    /// Replace the keys of `id`; returns the keys it had.
+    fn set_keys(
+        &mut self,
+        kind: ObjectKind,
+        tenant: TenantId,
+        id: Uuid,
+        keys: &[String],
+    ) -> Vec<String> {
+        let index = self.keys.entry((kind, tenant)).or_default();
+        let previous = index.of_record.remove(&id).unwrap_or_default();
+        for key in &previous {
+            if let Some(holders) = index.holders.get_mut(key) {
+                holders.retain(|h| *h != id);
+                if holders.is_empty() {
+                    index.holders.remove(key);
+                }
+            }
+        }
+        for key in keys {
+            let holders = index.holders.entry(key.clone()).or_default();
+            if let Err(at) = holders.binary_search(&id) {
+                holders.insert(at, id);
+            }
+        }
+        if !keys.is_empty() {
+            index.of_record.insert(id, keys.to_vec());
+        }
+        previous
     }
 
     fn audit_trail(&self, tenant: TenantId, kind: ObjectKind, id: Uuid) -> Vec<AuditEvent> {
@@ -102,6 +165,17 @@ impl ReadStore for MemoryStore {
     ) -> Result<Vec<AuditEvent>> {
         Ok(self.state.lock().await.audit_trail(tenant, kind, id))
     }
+
+    async fn records_with_keys(
+        &self,
+        kind: ObjectKind,
+        tenant: TenantId,
+        keys: &[String],
+        max_holders: usize,
+    ) -> Result<Vec<Uuid>> {
+        let state = self.state.lock().await;
+        Ok(state.records_with_keys(kind, tenant, keys, max_holders))
+    }
 }
 
 #[async_trait]
@@ -120,6 +194,7 @@ enum Undo {
     Remove(ObjectKind, Uuid),
     Restore(Row),
     TruncateAudit(usize),
+    Keys(ObjectKind, TenantId, Uuid, Vec<String>),
 }
 
 struct MemoryTransaction {
@@ -142,6 +217,9 @@ impl MemoryTransaction {
                         .insert(row.id, row);
                 }
                 Undo::TruncateAudit(len) => self.state.audit.truncate(len),
+                Undo::Keys(kind, tenant, id, keys) => {
+                    self.state.set_keys(kind, tenant, id, &keys);
+                }
             }
         }
     }
@@ -185,6 +263,18 @@ impl ReadStore for MemoryTransaction {
         id: Uuid,
     ) -> Result<Vec<AuditEvent>> {
         Ok(self.state.audit_trail(tenant, kind, id))
+    }
+
+    async fn records_with_keys(
+        &self,
+        kind: ObjectKind,
+        tenant: TenantId,
+        keys: &[String],
+        max_holders: usize,
+    ) -> Result<Vec<Uuid>> {
+        Ok(self
+            .state
+            .records_with_keys(kind, tenant, keys, max_holders))
     }
 }
 
@@ -239,6 +329,19 @@ impl Transaction for MemoryTransaction {
             .or_default()
             .insert(row.id, row.clone());
         self.undo.push(Undo::Restore(stored));
+        Ok(())
+    }
+
+    async fn set_keys(
+        &mut self,
+        kind: ObjectKind,
+        tenant: TenantId,
+        entries: &[(Uuid, Vec<String>)],
+    ) -> Result<()> {
+        for (id, keys) in entries {
+            let previous = self.state.set_keys(kind, tenant, *id, keys);
+            self.undo.push(Undo::Keys(kind, tenant, *id, previous));
+        }
         Ok(())
     }
 

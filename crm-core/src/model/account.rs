@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::check_optional_text;
+use crate::dedup::FieldKind;
 use crate::error::Result;
 use crate::fields::Fields;
 use crate::id::{AccountId, TagId};
@@ -98,6 +99,26 @@ impl Entity for Account {
 
     fn tree_parent(&self) -> Option<uuid::Uuid> {
         self.parent.map(|p| p.0)
+    }
+
+    fn duplicate_fields() -> &'static [(&'static str, FieldKind)] {
+        &[
+            ("name", FieldKind::CompanyName),
+            ("phone", FieldKind::Phone),
+            ("email", FieldKind::Email),
+            ("region", FieldKind::Region),
+            ("address", FieldKind::Address),
+        ]
+    }
+
+    fn duplicate_cells(&self) -> Vec<Option<String>> {
+        vec![
+            Some(self.name.to_string()),
+            self.phone.as_ref().map(Phone::canonical),
+            self.email.as_ref().map(ToString::to_string),
+            self.region.map(|r| r.code().to_string()),
+            self.address.clone(),
+        ]
     }
 
     fn check(&self) -> Result<()> {

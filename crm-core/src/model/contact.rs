@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::check_optional_text;
+use crate::dedup::FieldKind;
 use crate::error::Result;
 use crate::fields::Fields;
 use crate::id::{AccountId, ContactId, TagId};
@@ -90,6 +91,26 @@ impl Entity for Contact {
                 .map(|a| Reference::to("account_id", ObjectKind::Account, a)),
         );
         refs
+    }
+
+    fn duplicate_fields() -> &'static [(&'static str, FieldKind)] {
+        &[
+            ("name", FieldKind::PersonName),
+            ("mobile", FieldKind::Phone),
+            ("phone", FieldKind::Phone),
+            ("email", FieldKind::Email),
+            ("wechat", FieldKind::Identifier),
+        ]
+    }
+
+    fn duplicate_cells(&self) -> Vec<Option<String>> {
+        vec![
+            Some(self.name.to_string()),
+            self.mobile.as_ref().map(Phone::canonical),
+            self.phone.as_ref().map(Phone::canonical),
+            self.email.as_ref().map(ToString::to_string),
+            self.wechat.clone(),
+        ]
     }
 
     fn check(&self) -> Result<()> {

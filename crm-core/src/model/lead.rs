@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::check_optional_text;
+use crate::dedup::FieldKind;
 use crate::error::{Error, Result};
 use crate::fields::Fields;
 use crate::id::{AccountId, LeadId, TagId};
@@ -180,6 +181,28 @@ impl Entity for Lead {
                 .map(|a| Reference::to("converted_account", ObjectKind::Account, a)),
         );
         refs
+    }
+
+    fn duplicate_fields() -> &'static [(&'static str, FieldKind)] {
+        &[
+            ("company", FieldKind::CompanyName),
+            ("contact_name", FieldKind::PersonName),
+            ("mobile", FieldKind::Phone),
+            ("phone", FieldKind::Phone),
+            ("email", FieldKind::Email),
+            ("wechat", FieldKind::Identifier),
+        ]
+    }
+
+    fn duplicate_cells(&self) -> Vec<Option<String>> {
+        vec![
+            self.company.as_ref().map(ToString::to_string),
+            self.contact_name.as_ref().map(ToString::to_string),
+            self.mobile.as_ref().map(Phone::canonical),
+            self.phone.as_ref().map(Phone::canonical),
+            self.email.as_ref().map(ToString::to_string),
+            self.wechat.clone(),
+        ]
     }
 
     fn check(&self) -> Result<()> {

@@ -326,6 +326,42 @@ async fn audit_trail<C: ConnectionTrait>(
         .collect()
 }
 
+async fn records_with_keys<C: ConnectionTrait>(
+    conn: &C,
+    kind: ObjectKind,
+    tenant: TenantId,
+    keys: &[String],
+    max_holders: usize,
+) -> Result<Vec<Uuid>> {
+    let mut found: Vec<Uuid> = Vec::new();
+    for key in keys {
+        let stmt = Query::select()
+            .column(Alias::new("record_id"))
+            .from(Alias::new("dedup_keys"))
+            .and_where(col("tenant").eq(tenant.0))
+            .and_where(col("object").eq(kind.as_str()))
+            .and_where(col("key").eq(key.as_str()))
+            .limit(max_holders as u64 + 1)
+            .to_owned();
+        let rows = conn
+            .query_all(&stmt)
+            .await
+            .map_err(|e| Error::storage(format!("look up {kind} keys"), e))?;
+        if rows.len() > max_holders {
+            continue;
+        }
+        for row in rows {
+            let id: Uuid = row
+                .try_get_by_index(0)
+                .map_err(|e| Error::storage(format!("look up {kind} keys"), e))?;
+            if !found.contains(&id) {
+                found.push(id);
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// Implements [`ReadStore`] for a type whose `conn` field is a sea-orm connection.
 macro_rules! read_store_via_conn {
     ($ty:ty) => {
@@ -362,6 +398,15 @@ macro_rules! read_store_via_conn {
                 id: Uuid,
             ) -> Result<Vec<AuditEvent>> {
                 audit_trail(self.conn(), tenant, kind, id).await
+            }
+            async fn records_with_keys(
+                &self,
+                kind: ObjectKind,
+                tenant: TenantId,
+                keys: &[String],
+                max_holders: usize,
+            ) -> Result<Vec<Uuid>> {
+                records_with_keys(self.conn(), kind, tenant, keys, max_holders).await
             }
         }
     };
@@ -472,6 +517,55 @@ impl Transaction for SqlTransaction {
                 actual: stored.meta.version,
             }),
         }
+    }
+
+    async fn set_keys(
+        &mut self,
+        kind: ObjectKind,
+        tenant: TenantId,
+        entries: &[(Uuid, Vec<String>)],
+    ) -> Result<()> {
+        let context = || format!("store duplicate keys of {kind}");
+        for chunk in entries.chunks(INSERT_CHUNK) {
+            let delete = Query::delete()
+                .from_table(Alias::new("dedup_keys"))
+                .and_where(col("tenant").eq(tenant.0))
+                .and_where(col("object").eq(kind.as_str()))
+                .and_where(col("record_id").is_in(chunk.iter().map(|(id, _)| *id)))
+                .to_owned();
+            self.tx
+                .execute(&delete)
+                .await
+                .map_err(|e| Error::storage(context(), e))?;
+        }
+        let mut rows: Vec<(Uuid, &String)> = entries
+            .iter()
+            .flat_map(|(id, keys)| keys.iter().map(move |k| (*id, k)))
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            let mut insert = Query::insert();
+            insert
+                .into_table(Alias::new("dedup_keys"))
+                .columns(["tenant", "object", "key", "record_id"].map(Alias::new));
+            for (id, key) in chunk {
+                let values: [sea_orm::sea_query::Value; 4] = [
+                    tenant.0.into(),
+                    kind.as_str().into(),
+                    key.as_str().into(),
+                    (*id).into(),
+                ];
+                insert
+                    .values(values.map(Expr::val))
+                    .map_err(|e| Error::Internal(format!("{}: {e}", context())))?;
+            }
+            self.tx
+                .execute(&insert)
+                .await
+                .map_err(|e| Error::storage(context(), e))?;
+        }
+        Ok(())
     }
 
     async fn append_audit(&mut self, events: &[AuditEvent]) -> Result<()> {

@@ -99,6 +99,21 @@ fn audit_table(backend: DbBackend) -> [String; 2] {
     ]
 }
 
+/// Duplicate-detection blocking keys: looked up by key, replaced by record.
+fn keys_table(backend: DbBackend) -> [String; 2] {
+    let uuid = sql_type(ColumnType::Uuid, backend);
+    [
+        format!(
+            "CREATE TABLE IF NOT EXISTS \"dedup_keys\" (\"tenant\" {uuid} NOT NULL, \"object\" TEXT NOT NULL, \
+             \"key\" TEXT NOT NULL, \"record_id\" {uuid} NOT NULL, \
+             PRIMARY KEY (\"tenant\", \"object\", \"key\", \"record_id\"))"
+        ),
+        "CREATE INDEX IF NOT EXISTS \"ix_dedup_keys_record\" ON \"dedup_keys\" \
+         (\"tenant\", \"object\", \"record_id\")"
+            .to_owned(),
+    ]
+}
+
 async fn execute(tx: &DatabaseTransaction, sql: String) -> Result<()> {
     tx.execute_unprepared(&sql)
         .await
@@ -175,7 +190,7 @@ pub(crate) async fn ensure(tx: &DatabaseTransaction) -> Result<()> {
             execute(tx, index).await?;
         }
     }
-    for sql in audit_table(backend) {
+    for sql in audit_table(backend).into_iter().chain(keys_table(backend)) {
         execute(tx, sql).await?;
     }
     if newest.is_none() {
