@@ -28,7 +28,10 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+mod duplicates;
 mod merging;
+
+pub use duplicates::{DuplicateMatch, DuplicatePolicy};
 
 pub use crm_core as core;
 pub use crm_core::{
@@ -51,6 +54,7 @@ pub struct Crm {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
+    duplicate_policies: std::collections::HashMap<ObjectKind, DuplicatePolicy>,
 }
 
 impl std::fmt::Debug for Crm {
@@ -72,6 +76,7 @@ impl Crm {
             store,
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Gen),
+            duplicate_policies: std::collections::HashMap::new(),
         }
     }
 
@@ -79,6 +84,21 @@ impl Crm {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Crm {
         self.clock = clock;
         self
+    }
+
+    /// This engine with `policy` for likely duplicates of `kind` (default:
+    /// [`DuplicatePolicy::Warn`]).
+    pub fn with_duplicate_policy(mut self, kind: ObjectKind, policy: DuplicatePolicy) -> Crm {
+        self.duplicate_policies.insert(kind, policy);
+        self
+    }
+
+    /// The policy for likely duplicates of `kind`.
+    pub fn duplicate_policy(&self, kind: ObjectKind) -> DuplicatePolicy {
+        self.duplicate_policies
+            .get(&kind)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// This engine with another id generator (deterministic tests and demos).
@@ -236,14 +256,30 @@ impl UnitOfWork<'_> {
         let schema = self.field_schema(T::KIND).await?;
         let now = self.crm.clock.now();
         let mut records = Vec::with_capacity(data.len());
+        let blocking = self.crm.duplicate_policy(T::KIND) == DuplicatePolicy::Block;
         for item in data {
             self.validate(&item, schema.as_ref().map(|s| &s.data), None)
                 .await?;
+            if blocking {
+                self.check_duplicates(&item, None).await?;
+            }
             let id: T::Id = self.crm.ids.next();
             records.push(Record::new(id, self.actor.tenant, owner, now, item));
         }
         self.tx.insert(&self.actor, now, &records).await?;
+        self.store_keys(&records.iter().collect::<Vec<_>>()).await?;
         Ok(records)
+    }
+
+    /// Create a record owned by `owner` and report the stored records it looks like, as the
+    /// kind's [`DuplicatePolicy`] says (under `Block`, a likely duplicate is an error).
+    pub async fn create_checked<T: Entity>(
+        &mut self,
+        owner: Option<UserId>,
+        data: T,
+    ) -> Result<(Record<T>, Vec<DuplicateMatch<T>>)> {
+        let found = self.check_duplicates(&data, None).await?;
+        Ok((self.create_owned(owner, data).await?, found))
     }
 
     /// The live record `id`, as this unit of work sees it.
@@ -276,8 +312,19 @@ impl UnitOfWork<'_> {
             ))
             .await?;
         }
-        let now = self.crm.clock.now();
-        self.tx.save(&self.actor, now, record).await
+        self.check_duplicates(&record.data, Some(record.id.uuid()))
+            .await?;
+        self.save_with_keys(record).await
+    }
+
+    /// Store `record` and its blocking keys.
+    async fn save_with_keys<T: Entity>(&mut self, record: Record<T>) -> Result<Record<T>> {
+        let saved = self
+            .tx
+            .save(&self.actor, self.crm.clock.now(), record)
+            .await?;
+        self.store_keys(&[&saved]).await?;
+        Ok(saved)
     }
 
     /// Soft-delete `id`, read at `expected_version`.
@@ -289,9 +336,7 @@ impl UnitOfWork<'_> {
         let mut record = self.get::<T>(id).await?;
         record.meta.version = expected_version;
         record.meta.deleted_at = Some(self.crm.clock.now());
-        self.tx
-            .save(&self.actor, self.crm.clock.now(), record)
-            .await
+        self.save_with_keys(record).await
     }
 
     /// Bring back the soft-deleted `id`, read at `expected_version`.
@@ -311,9 +356,7 @@ impl UnitOfWork<'_> {
             })?;
         record.meta.version = expected_version;
         record.meta.deleted_at = None;
-        self.tx
-            .save(&self.actor, self.crm.clock.now(), record)
-            .await
+        self.save_with_keys(record).await
     }
 
     /// Make every change of this unit durable and visible.
@@ -453,6 +496,25 @@ impl<T: Entity> Records<'_, T> {
     ) -> Result<Vec<Record<T>>> {
         self.in_unit(actor, async |uow| uow.create_many(owner, data).await)
             .await
+    }
+
+    /// Create a record owned by the acting user and report the stored records it looks like
+    /// (see [`DuplicatePolicy`]).
+    pub async fn create_checked(
+        &self,
+        actor: &Actor,
+        data: T,
+    ) -> Result<(Record<T>, Vec<DuplicateMatch<T>>)> {
+        self.in_unit(actor, async |uow| {
+            uow.create_checked(actor.user_id(), data).await
+        })
+        .await
+    }
+
+    /// Stored records that look like `data`, most likely first, with explanations: for a
+    /// "this customer may already exist" prompt before saving.
+    pub async fn duplicates_of(&self, actor: &Actor, data: &T) -> Result<Vec<DuplicateMatch<T>>> {
+        duplicates::find_duplicates(self.crm.reader(), actor.tenant, data, None).await
     }
 
     /// The live record `id`, or [`Error::NotFound`].

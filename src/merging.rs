@@ -144,7 +144,8 @@ impl UnitOfWork<'_> {
             meta.deleted_at = snapshot.deleted_at;
             let restored =
                 Row::from_stored(snapshot.object, snapshot.id, meta, snapshot.body.clone())?;
-            self.tx.save_row(&self.actor, now, restored).await?;
+            let stored = self.tx.save_row(&self.actor, now, restored).await?;
+            self.store_row_keys(&stored).await?;
         }
         log.undone_at = Some(now);
         self.update(log).await

@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use crate::dedup::cluster::{Linkage, cluster};
 use crate::dedup::compare::Comparator;
+use crate::dedup::index::Match;
 use crate::dedup::kind::FieldKind;
 use crate::dedup::model::{Gamma, Model, probability};
 use crate::dedup::prepare::{
@@ -325,14 +326,74 @@ impl Deduper {
         }
     }
 
+    /// [`Model::prior_knowledge`] for these fields: sensible scores without fitting.
+    pub fn prior_model(&self) -> Model {
+        let levels: Vec<u8> = self.comparators.iter().map(Comparator::levels).collect();
+        Model::prior_knowledge(&levels)
+    }
+
+    /// The blocking keys of a record's cells: records sharing a key are candidates.
+    pub fn keys(&self, cells: &[Option<String>]) -> Vec<String> {
+        blocking_keys(&self.kinds, &self.prepare(cells))
+            .into_iter()
+            .map(|k| k.text)
+            .collect()
+    }
+
+    /// Score `candidates` against `probe` under `model`, most likely first, keeping those of
+    /// at least `min_probability`. Without the base's value frequencies there is no
+    /// term-frequency adjustment: this is the check against a stored base that is not loaded.
+    pub fn score_candidates<K>(
+        &self,
+        model: &Model,
+        probe: &[Option<String>],
+        candidates: Vec<(K, Vec<Option<String>>)>,
+        min_probability: f64,
+    ) -> Vec<Match<K>> {
+        let probe = self.prepare(probe);
+        let weights = model.weights();
+        let scorer = Scorer::new(model, &weights, &[]);
+        let (keys, prepared): (Vec<K>, Vec<Prepared>) = candidates
+            .into_iter()
+            .map(|(key, cells)| (key, self.prepare(&cells)))
+            .unzip();
+        self.match_prepared(
+            &scorer,
+            &probe,
+            keys.into_iter().zip(&prepared),
+            min_probability,
+        )
+    }
+
+    /// The candidates that are the same entity as `probe` with at least `min_probability`,
+    /// most likely first, with explanations. A probe with every field empty matches nothing.
+    pub(crate) fn match_prepared<'p, K>(
+        &self,
+        scorer: &Scorer<'_>,
+        probe: &Prepared,
+        candidates: impl Iterator<Item = (K, &'p Prepared)>,
+        min_probability: f64,
+    ) -> Vec<Match<K>> {
+        if probe.is_empty() {
+            return Vec::new();
+        }
+        let mut found: Vec<Match<K>> = candidates
+            .filter_map(|(key, candidate)| {
+                let p = probability(scorer.weight(&self.gamma(probe, candidate), probe, candidate));
+                (p >= min_probability).then(|| Match {
+                    key,
+                    probability: p,
+                    explanation: self.explanation(scorer, probe, candidate),
+                })
+            })
+            .collect();
+        found.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+        found
+    }
+
     /// The kinds of the fields, in order.
     pub(crate) fn kinds(&self) -> &[FieldKind] {
         &self.kinds
-    }
-
-    /// The comparators of the fields, in order.
-    pub(crate) fn comparators(&self) -> &[Comparator] {
-        &self.comparators
     }
 
     /// The agreement levels of two prepared records.

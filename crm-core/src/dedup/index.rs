@@ -26,7 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
 use crate::dedup::batch::{Deduper, Explanation, MIN_RECORDS_TO_LEARN};
-use crate::dedup::model::{Model, Weights, probability};
+use crate::dedup::model::{Model, Weights};
 use crate::dedup::prepare::{Prepared, blocking_keys};
 use crate::dedup::score::{Scorer, ValueFrequencies};
 
@@ -70,8 +70,8 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
 
     /// An empty index scoring with [`Model::prior_knowledge`]: sensible before any data.
     pub fn with_prior_model(deduper: Deduper) -> Self {
-        let levels: Vec<u8> = deduper.comparators().iter().map(|c| c.levels()).collect();
-        DedupIndex::new(deduper, Model::prior_knowledge(&levels))
+        let model = deduper.prior_model();
+        DedupIndex::new(deduper, model)
     }
 
     /// How many records are indexed.
@@ -152,22 +152,13 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
             &self.frequencies
         };
         let scorer = Scorer::new(&self.model, &self.weights, frequencies);
-        let mut found: Vec<Match<K>> = self
-            .candidates_of(&probe)
-            .into_iter()
-            .filter_map(|key| {
-                let indexed = &self.records[&key];
-                let weight = scorer.weight(&self.deduper.gamma(&probe, indexed), &probe, indexed);
-                let p = probability(weight);
-                (p >= min_probability).then(|| Match {
-                    key,
-                    probability: p,
-                    explanation: self.deduper.explanation(&scorer, &probe, indexed),
-                })
-            })
-            .collect();
-        found.sort_by(|a, b| b.probability.total_cmp(&a.probability));
-        found
+        let candidates = self.candidates_of(&probe);
+        self.deduper.match_prepared(
+            &scorer,
+            &probe,
+            candidates.into_iter().map(|key| (key, &self.records[&key])),
+            min_probability,
+        )
     }
 }
 

@@ -1,0 +1,170 @@
+//! Duplicate checks on create and update: each kind that declares duplicate fields (accounts,
+//! contacts, leads) keeps its blocking keys in the store, and a new or changed record is
+//! compared with the stored records that share a key — without loading the base.
+//!
+//! What happens on a likely duplicate is the kind's [`DuplicatePolicy`].
+
+use crm_core::dedup::{Deduper, Explanation, FieldSpec};
+use crm_core::id::{RecordId, TenantId};
+use crm_core::model::{Account, Contact, Lead};
+use crm_core::record::Row;
+use crm_core::store::ReadStore;
+use uuid::Uuid;
+
+use crate::{Entity, Error, ObjectKind, Record, Result, UnitOfWork};
+
+/// What the engine does when a record being created or changed looks like an existing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DuplicatePolicy {
+    /// No check (bulk loads that deduplicate in batch).
+    Allow,
+    /// Store the record; the `*_checked` calls return the likely duplicates.
+    #[default]
+    Warn,
+    /// Refuse the record with [`Error::Duplicate`] naming the best match and why.
+    Block,
+}
+
+/// An existing record that looks like the one being stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicateMatch<T: Entity> {
+    /// The existing record.
+    pub record: Record<T>,
+    /// The probability that both are the same entity.
+    pub probability: f64,
+    /// Each field's agreement and weight.
+    pub explanation: Explanation,
+}
+
+/// Blocking keys held by more records than this are not followed: a common name finds
+/// nothing useful and would cost a scan.
+const MAX_KEY_HOLDERS: usize = 64;
+
+/// Probability from which an existing record is reported as a likely duplicate.
+const MATCH_PROBABILITY: f64 = 0.5;
+
+fn deduper_for<T: Entity>() -> Option<Deduper> {
+    let fields = T::duplicate_fields();
+    (!fields.is_empty()).then(|| {
+        Deduper::new(
+            fields
+                .iter()
+                .map(|(name, kind)| FieldSpec::new(*name, *kind))
+                .collect(),
+        )
+    })
+}
+
+impl UnitOfWork<'_> {
+    /// Stored records of kind `T` that look like `data` (other than `exclude`), as this unit
+    /// of work sees them; see [`find_duplicates`].
+    pub async fn duplicates_of<T: Entity>(
+        &self,
+        data: &T,
+        exclude: Option<Uuid>,
+    ) -> Result<Vec<DuplicateMatch<T>>> {
+        find_duplicates(self.reader(), self.actor.tenant, data, exclude).await
+    }
+
+    /// Apply the kind's policy to `data`: the likely duplicates under `Warn`, an error under
+    /// `Block` when there is one, nothing under `Allow`.
+    pub(crate) async fn check_duplicates<T: Entity>(
+        &self,
+        data: &T,
+        exclude: Option<Uuid>,
+    ) -> Result<Vec<DuplicateMatch<T>>> {
+        let policy = self.crm.duplicate_policy(T::KIND);
+        if policy == DuplicatePolicy::Allow {
+            return Ok(Vec::new());
+        }
+        let found = self.duplicates_of(data, exclude).await?;
+        match found.first() {
+            Some(best) if policy == DuplicatePolicy::Block => Err(Error::Duplicate {
+                object: T::KIND.as_str(),
+                id: best.record.id.to_string(),
+                reason: describe(best),
+            }),
+            _ => Ok(found),
+        }
+    }
+
+    /// Store the blocking keys of `records` (none for deleted ones).
+    pub(crate) async fn store_keys<T: Entity>(&mut self, records: &[&Record<T>]) -> Result<()> {
+        let Some(deduper) = deduper_for::<T>() else {
+            return Ok(());
+        };
+        let entries: Vec<(Uuid, Vec<String>)> = records
+            .iter()
+            .map(|r| {
+                let keys = if r.is_deleted() {
+                    Vec::new()
+                } else {
+                    deduper.keys(&r.duplicate_cells())
+                };
+                (r.id.uuid(), keys)
+            })
+            .collect();
+        self.tx.set_keys(T::KIND, self.actor.tenant, &entries).await
+    }
+
+    /// [`store_keys`](Self::store_keys) for a row of any kind.
+    pub(crate) async fn store_row_keys(&mut self, row: &Row) -> Result<()> {
+        match row.kind {
+            ObjectKind::Account => self.store_keys(&[&Record::<Account>::from_row(row)?]).await,
+            ObjectKind::Contact => self.store_keys(&[&Record::<Contact>::from_row(row)?]).await,
+            ObjectKind::Lead => self.store_keys(&[&Record::<Lead>::from_row(row)?]).await,
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Stored records of kind `T` in `tenant` that look like `data` (other than `exclude`), most
+/// likely first, each with its explanation. Empty for kinds without duplicate fields.
+pub(crate) async fn find_duplicates<T: Entity>(
+    reader: &dyn ReadStore,
+    tenant: TenantId,
+    data: &T,
+    exclude: Option<Uuid>,
+) -> Result<Vec<DuplicateMatch<T>>> {
+    let Some(deduper) = deduper_for::<T>() else {
+        return Ok(Vec::new());
+    };
+    let cells = data.duplicate_cells();
+    let ids = reader
+        .records_with_keys(T::KIND, tenant, &deduper.keys(&cells), MAX_KEY_HOLDERS)
+        .await?;
+    let mut candidates = Vec::new();
+    for id in ids.into_iter().filter(|id| Some(*id) != exclude) {
+        let stored = reader.get_any::<T>(tenant, T::Id::from_uuid(id)).await?;
+        if let Some(record) = stored.filter(|r| !r.is_deleted()) {
+            let cells = record.duplicate_cells();
+            candidates.push((record, cells));
+        }
+    }
+    let model = deduper.prior_model();
+    Ok(deduper
+        .score_candidates(&model, &cells, candidates, MATCH_PROBABILITY)
+        .into_iter()
+        .map(|m| DuplicateMatch {
+            record: m.key,
+            probability: m.probability,
+            explanation: m.explanation,
+        })
+        .collect())
+}
+
+/// "probability 0.998: name exact, phone exact" — why a record was refused.
+fn describe<T: Entity>(found: &DuplicateMatch<T>) -> String {
+    let agreeing: Vec<String> = found
+        .explanation
+        .fields
+        .iter()
+        .filter(|f| f.weight > 0.0)
+        .map(|f| format!("{} {}", f.field, f.meaning))
+        .collect();
+    format!(
+        "probability {:.3}: {}",
+        found.probability,
+        agreeing.join(", ")
+    )
+}
