@@ -3,6 +3,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use super::is_han;
+
 /// NFKC, trimmed, whitespace runs collapsed to one space (none between two Han characters),
 /// invisible characters dropped; refused when empty, without a letter, with a control
 /// character, or longer than `max_chars`.
@@ -52,19 +54,6 @@ pub(super) fn clean(input: &str, max_chars: usize) -> Result<String, String> {
 /// Zero-width characters that pasted text carries and no reader can see or fix.
 fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}')
-}
-
-/// CJK unified ideographs, their extensions, compatibility ideographs and `〇`.
-fn is_han(c: char) -> bool {
-    matches!(
-        c,
-        '\u{3007}'
-            | '\u{3400}'..='\u{4DBF}'
-            | '\u{4E00}'..='\u{9FFF}'
-            | '\u{F900}'..='\u{FAFF}'
-            | '\u{20000}'..='\u{2FA1F}'
-            | '\u{30000}'..='\u{323AF}'
-    )
 }
 
 /// `FromStr`, `AsRef<str>`, `Display`, `Debug` and serde-as-a-string (deserialising through

@@ -15,6 +15,7 @@ pub mod person;
 pub use company::{CompanyKey, LegalForm};
 pub use person::PersonKey;
 
+pub use crate::value::is_han;
 use pinyin::ToPinyin;
 use unicode_normalization::UnicodeNormalization;
 
@@ -68,21 +69,6 @@ fn fold_with(text: &str, join_han: bool) -> String {
     };
     for_each_nfkc(text, push);
     out
-}
-
-/// Whether `c` is a Han character: the CJK unified ideographs and all their extensions, the
-/// compatibility ideographs and their supplement, and `〇` (the Han zero, written in addresses
-/// and company names such as 「二〇〇八」).
-pub fn is_han(c: char) -> bool {
-    matches!(
-        c,
-        '\u{3007}'
-            | '\u{3400}'..='\u{4DBF}'
-            | '\u{4E00}'..='\u{9FFF}'
-            | '\u{F900}'..='\u{FAFF}'
-            | '\u{20000}'..='\u{2FA1F}'
-            | '\u{30000}'..='\u{323AF}'
-    )
 }
 
 /// The romanised key of a name: for each Han character its toneless pinyin (the first reading
