@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::date::parse_iso;
 use super::kind::FieldKind;
+use crate::value::is_han;
 
 /// Jaro-Winkler thresholds for company names: suffix and word-order variants score lower than
 /// typos in personal names, and a wrong company merge costs more.
@@ -287,10 +288,30 @@ fn edit_level(a: &str, b: &str, max: [usize; 2], distance: fn(&str, &str) -> usi
     // Every character of length difference costs an edit, so a larger difference rules out
     // both partial levels without computing the distance.
     let reach = max[0].max(max[1]);
-    if a.chars().count().abs_diff(b.chars().count()) > reach {
+    if a.chars().count().abs_diff(b.chars().count()) > reach || bag_distance(a, b) > reach {
         return 0;
     }
     by_distance(distance(a, b), max)
+}
+
+/// A lower bound of the edit distance (with or without transpositions) that costs one pass:
+/// the larger of the counts of characters one side has and the other lacks. Most unequal
+/// phone numbers and identifiers are told apart by it, before the quadratic distance.
+fn bag_distance(a: &str, b: &str) -> usize {
+    if a.is_ascii() && b.is_ascii() {
+        let mut balance = [0_i32; 128];
+        for byte in a.bytes() {
+            balance[usize::from(byte)] += 1;
+        }
+        for byte in b.bytes() {
+            balance[usize::from(byte)] -= 1;
+        }
+        let surplus: i32 = balance.iter().filter(|&&n| n > 0).sum();
+        let deficit: i32 = -balance.iter().filter(|&&n| n < 0).sum::<i32>();
+        return surplus.max(deficit) as usize;
+    }
+    // Non-ASCII text (names in Han characters): no cheap bound; let the distance decide.
+    0
 }
 
 /// [`Comparator::Identifier`] on two unequal values.
@@ -359,6 +380,29 @@ fn token_set_level(a: &str, b: &str) -> u8 {
     by_similarity(jaccard(&tokens(a), &tokens(b)), TOKEN_SET_THRESHOLDS)
 }
 
+/// The tokens of `text` as sorted, distinct 64-bit hashes: computed once per record, they make
+/// [`token_set_level_of_hashes`] an integer merge instead of tokenising on every comparison.
+pub(crate) fn token_hashes(text: &str) -> Vec<u64> {
+    let mut hashes: Vec<u64> = tokens(text).into_iter().map(fnv1a).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes
+}
+
+/// [`Comparator::TokenSet`]'s level of two unequal, non-empty texts from their
+/// [`token_hashes`].
+pub(crate) fn token_set_level_of_hashes(a: &[u64], b: &[u64]) -> u8 {
+    by_similarity(jaccard(a, b), TOKEN_SET_THRESHOLDS)
+}
+
+/// FNV-1a: a fast, stable 64-bit hash; collisions among an address's few tokens are
+/// vanishingly rare.
+fn fnv1a(token: &str) -> u64 {
+    token.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// The distinct tokens of `text`, sorted, as slices of it: whitespace-separated words, but
 /// character bigrams of words with Han characters (a lone character stays a token).
 fn tokens(text: &str) -> Vec<&str> {
@@ -383,20 +427,9 @@ fn push_bigrams<'a>(word: &'a str, tokens: &mut Vec<&'a str>) {
     tokens.extend(starts.zip(ends).map(|(start, end)| &word[start..end]));
 }
 
-/// Whether `c` is a Han character (CJK unified or compatibility ideograph).
-fn is_han(c: char) -> bool {
-    matches!(
-        c,
-        '\u{3400}'..='\u{4DBF}'
-            | '\u{4E00}'..='\u{9FFF}'
-            | '\u{F900}'..='\u{FAFF}'
-            | '\u{20000}'..='\u{3134F}'
-    )
-}
-
 /// The Jaccard overlap of two sorted sets of tokens; 0 when both are empty (blank text is no
 /// agreement).
-fn jaccard(a: &[&str], b: &[&str]) -> f64 {
+fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f64 {
     let shared = shared_count(a, b);
     let union = a.len() + b.len() - shared;
     if union == 0 {
@@ -407,10 +440,10 @@ fn jaccard(a: &[&str], b: &[&str]) -> f64 {
 }
 
 /// How many tokens two sorted, deduplicated slices share, by one merge pass.
-fn shared_count(a: &[&str], b: &[&str]) -> usize {
+fn shared_count<T: Ord>(a: &[T], b: &[T]) -> usize {
     let (mut i, mut j, mut shared) = (0, 0, 0);
     while i < a.len() && j < b.len() {
-        match a[i].cmp(b[j]) {
+        match a[i].cmp(&b[j]) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
@@ -540,6 +573,24 @@ mod tests {
         ] {
             let bound = jaro_winkler_bound(a.chars().count(), b.chars().count());
             assert!(strsim::jaro_winkler(a, b) <= bound + BOUND_SLACK, "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn bag_distance_never_exceeds_the_edit_distance() {
+        let samples = [
+            "+8613812345678",
+            "+8613812345687",
+            "+8613900001111",
+            "6988048",
+            "6988084",
+            "",
+            "1",
+        ];
+        for a in samples {
+            for b in samples {
+                assert!(bag_distance(a, b) <= strsim::osa_distance(a, b), "{a} {b}");
+            }
         }
     }
 
@@ -749,6 +800,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn bag_distance_is_a_lower_bound(a in "[0-9+x]{0,14}", b in "[0-9+x]{0,14}") {
+            prop_assert!(bag_distance(&a, &b) <= strsim::osa_distance(&a, &b));
+        }
+
         #[test]
         fn compare_is_symmetric(a in value(), b in value()) {
             for comparator in all_comparators() {

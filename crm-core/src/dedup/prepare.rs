@@ -5,7 +5,7 @@
 //! count as exact agreement (pinyin keys, so 「张伟」 meets "Zhang Wei"), and yields the
 //! blocking keys that make two records candidates.
 
-use crate::dedup::compare::Comparator;
+use crate::dedup::compare::{Comparator, token_hashes, token_set_level_of_hashes};
 use crate::dedup::date::normalise_date;
 use crate::dedup::kind::FieldKind;
 use crate::dedup::normalize::company::CompanyKey;
@@ -22,6 +22,8 @@ pub struct PreparedValue {
     pub variants: Vec<String>,
     /// For company names: the region named in it, so branches in different cities differ.
     pub region: Option<Region>,
+    /// For addresses and free text: the token hashes the token-set comparator uses.
+    pub tokens: Vec<u64>,
 }
 
 /// A record ready for comparison: one optional value per field.
@@ -104,7 +106,10 @@ fn prepare_value(kind: FieldKind, cell: &str) -> Option<PreparedValue> {
         FieldKind::Identifier | FieldKind::Postcode => {
             value(fold(cell).chars().filter(|c| !c.is_whitespace()).collect())
         }
-        _ => value(fold(cell)),
+        _ => value(fold(cell)).map(|mut v| {
+            v.tokens = token_hashes(&v.text);
+            v
+        }),
     }
 }
 
@@ -119,7 +124,14 @@ pub fn level(comparator: &Comparator, a: &PreparedValue, b: &PreparedValue) -> u
         return 0;
     }
     let top = comparator.levels() - 1;
-    let direct = comparator.compare(&a.text, &b.text);
+    let direct = match comparator {
+        Comparator::TokenSet
+            if a.text != b.text && !a.tokens.is_empty() && !b.tokens.is_empty() =>
+        {
+            token_set_level_of_hashes(&a.tokens, &b.tokens)
+        }
+        _ => comparator.compare(&a.text, &b.text),
+    };
     if direct < top
         && a.variants
             .iter()

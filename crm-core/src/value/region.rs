@@ -41,6 +41,7 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use unicode_normalization::UnicodeNormalization;
 
+use super::is_han;
 use crate::error::InvalidValue;
 
 /// The table, compiled in; the real crate has the same layout.
@@ -834,11 +835,6 @@ fn is_separator(c: char) -> bool {
         c,
         ',' | '、' | ';' | '/' | '|' | '·' | '・' | '-' | '_' | '.' | '。'
     )
-}
-
-fn is_han(c: char) -> bool {
-    matches!(c as u32,
-        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x323AF)
 }
 
 #[cfg(test)]
