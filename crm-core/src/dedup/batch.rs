@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::dedup::cluster::{Linkage, cluster};
-use crate::dedup::compare::Comparator;
+use crate::dedup::compare::{Comparator, fnv1a};
 use crate::dedup::index::Match;
 use crate::dedup::kind::FieldKind;
 use crate::dedup::model::{Gamma, Model, probability};
@@ -245,6 +245,18 @@ impl Deduper {
         } else {
             self.frequencies(&prepared)
         };
+        let mut prepared = prepared;
+        if !frequencies.is_empty() {
+            // Looked up once per value here instead of once per agreeing pair when scoring.
+            prepared.par_iter_mut().for_each(|record| {
+                for (v, counts) in record.values.iter_mut().zip(&frequencies) {
+                    if let Some(v) = v {
+                        v.share = counts.share(&v.text);
+                    }
+                }
+            });
+        }
+        let prepared = prepared;
         let weights = model.weights();
         let scorer = Scorer::new(&model, &weights, &frequencies);
         let score = |a: u32, b: u32| {
@@ -429,14 +441,15 @@ impl Deduper {
         prepared: &[Prepared],
         cross: &impl Fn(usize, usize) -> bool,
     ) -> Vec<Candidate> {
-        let mut blocks: HashMap<String, (u16, u64, Vec<u32>)> = HashMap::new();
+        // Keys by their hash: a collision only adds candidate pairs, which scoring rejects.
+        let mut blocks: HashMap<u64, (u16, u64, Vec<u32>)> = HashMap::new();
         for (i, record) in prepared.iter().enumerate() {
             if record.is_empty() {
                 continue;
             }
             for key in blocking_keys(&self.kinds, record) {
                 blocks
-                    .entry(key.text)
+                    .entry(fnv1a(&key.text))
                     .or_insert((key.rule, key.fields, Vec::new()))
                     .2
                     .push(i as u32);

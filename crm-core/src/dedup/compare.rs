@@ -395,9 +395,9 @@ pub(crate) fn token_set_level_of_hashes(a: &[u64], b: &[u64]) -> u8 {
     by_similarity(jaccard(a, b), TOKEN_SET_THRESHOLDS)
 }
 
-/// FNV-1a: a fast, stable 64-bit hash; collisions among an address's few tokens are
-/// vanishingly rare.
-fn fnv1a(token: &str) -> u64 {
+/// FNV-1a: a fast, stable 64-bit hash, for tokens and blocking keys; collisions are
+/// vanishingly rare at these sizes, and one would only add a candidate pair.
+pub(crate) fn fnv1a(token: &str) -> u64 {
     token.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })

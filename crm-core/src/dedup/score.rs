@@ -62,7 +62,7 @@ impl<'a> Scorer<'a> {
                     .as_ref()
                     .zip(b.values[f].as_ref())
                     .filter(|(x, y)| top && x.text == y.text)
-                    .and_then(|(x, _)| self.frequencies.get(f)?.share(&x.text));
+                    .and_then(|(x, _)| x.share.or_else(|| self.frequencies.get(f)?.share(&x.text)));
                 let weight = match share {
                     Some(share) => params.exact_weight_for_frequency(share),
                     None => self.weights.levels[f][usize::from(level)],
