@@ -15,7 +15,8 @@
 //! - writing (in `book.rs`): value objects that parse sheet-style input — `+86 139 0000 1111`,
 //!   `(021)54321234`, `120万`, 「江苏苏州」 — and one unit of work (`Crm::begin`) that stores
 //!   the whole book or, if any row fails, nothing;
-//! - reading (here): counts, filtered and sorted queries, and a record's audit trail.
+//! - reading (here): counts, filtered and sorted queries, a record's audit trail, and a
+//!   duplicate check of a customer typed differently, with the reasons it matched.
 //!
 //! Every company, person, phone number and address in the data is made up.
 
@@ -30,7 +31,7 @@ use crm::audit::AuditAction;
 use crm::id::{AccountId, SequentialIdGen, UserId};
 use crm::model::{Account, Opportunity};
 use crm::query::{Predicate, Query, Sort};
-use crm::value::{Currency, Money, Region};
+use crm::value::{CompanyName, Currency, Money, Phone, Region};
 use crm::{Actor, Crm, Record};
 use rust_decimal::Decimal;
 
@@ -160,6 +161,36 @@ async fn print_summary(crm: &Crm, actor: &Actor, now: DateTime<Utc>) -> Result<(
             history.len(),
             events.join(", ")
         );
+    }
+    print_duplicate_check(crm, actor).await
+}
+
+/// A salesperson types an existing customer from memory: the check finds it and says why.
+async fn print_duplicate_check(crm: &Crm, actor: &Actor) -> Result<()> {
+    let mut typed = Account::new(CompanyName::parse("恒瑞精密机械（苏州）有限公司")?);
+    typed.phone = Some(Phone::parse("+86 512 6688 1234")?);
+    println!(
+        "\nDuplicate check 查重: {} / {}",
+        typed.name, "+86 512 6688 1234"
+    );
+    let found = crm.accounts().duplicates_of(actor, &typed).await?;
+    match found.first() {
+        Some(best) => {
+            let why: Vec<String> = best
+                .explanation
+                .fields
+                .iter()
+                .filter(|f| f.level.is_some())
+                .map(|f| format!("{} {} ({:+.1})", f.field, f.meaning, f.weight))
+                .collect();
+            println!(
+                "  looks like 疑似重复 {} — probability {:.3}: {}",
+                best.record.name,
+                best.probability,
+                why.join(", ")
+            );
+        }
+        None => println!("  no likely duplicate"),
     }
     Ok(())
 }
