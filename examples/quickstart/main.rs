@@ -169,10 +169,7 @@ async fn print_summary(crm: &Crm, actor: &Actor, now: DateTime<Utc>) -> Result<(
 async fn print_duplicate_check(crm: &Crm, actor: &Actor) -> Result<()> {
     let mut typed = Account::new(CompanyName::parse("恒瑞精密机械（苏州）有限公司")?);
     typed.phone = Some(Phone::parse("+86 512 6688 1234")?);
-    println!(
-        "\nDuplicate check 查重: {} / {}",
-        typed.name, "+86 512 6688 1234"
-    );
+    println!("\nDuplicate check 查重: {} / +86 512 6688 1234", typed.name);
     let found = crm.accounts().duplicates_of(actor, &typed).await?;
     match found.first() {
         Some(best) => {
