@@ -11,7 +11,7 @@ use crate::dedup::kind::FieldKind;
 use crate::dedup::normalize::company::CompanyKey;
 use crate::dedup::normalize::person::PersonKey;
 use crate::dedup::normalize::{fold, pinyin_key};
-use crate::value::{Email, Phone, Region};
+use crate::value::{Email, Phone, Region, RegionLevel};
 
 /// A field's normalised value.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -38,11 +38,12 @@ pub struct Prepared {
 impl Prepared {
     /// Normalise `cells` (one per field, in `kinds` order).
     pub fn new(kinds: &[FieldKind], cells: &[Option<&str>]) -> Prepared {
+        let area = area_code_of(kinds, cells);
         Prepared {
             values: kinds
                 .iter()
                 .zip(cells)
-                .map(|(&kind, cell)| cell.and_then(|c| prepare_value(kind, c)))
+                .map(|(&kind, cell)| cell.and_then(|c| prepare_value(kind, c, area)))
                 .collect(),
         }
     }
@@ -60,7 +61,20 @@ fn value(text: String) -> Option<PreparedValue> {
     })
 }
 
-fn prepare_value(kind: FieldKind, cell: &str) -> Option<PreparedValue> {
+/// The landline area code of the record's own place, a city before a province: salespeople
+/// type a local number (「66881234」) without the area code of the customer's city.
+fn area_code_of(kinds: &[FieldKind], cells: &[Option<&str>]) -> Option<&'static str> {
+    kinds
+        .iter()
+        .zip(cells)
+        .filter(|(kind, _)| **kind == FieldKind::Region)
+        .filter_map(|(_, cell)| Region::parse((*cell)?).ok())
+        .filter_map(|region| Some((region.level() == RegionLevel::City, region.area_code()?)))
+        .max_by_key(|(is_city, _)| *is_city)
+        .map(|(_, code)| code)
+}
+
+fn prepare_value(kind: FieldKind, cell: &str, area_code: Option<&str>) -> Option<PreparedValue> {
     let cell = cell.trim();
     if cell.is_empty() {
         return None;
@@ -91,7 +105,9 @@ fn prepare_value(kind: FieldKind, cell: &str) -> Option<PreparedValue> {
             }
             v
         }),
-        FieldKind::Phone => match Phone::parse(cell) {
+        FieldKind::Phone => match Phone::parse(cell).or_else(|refused| {
+            area_code.map_or(Err(refused), |area| Phone::parse_in_area(cell, area))
+        }) {
             Ok(phone) => value(phone.e164()),
             // An unparseable number still identifies: compare its digits.
             Err(_) => value(cell.chars().filter(char::is_ascii_digit).collect()),
@@ -288,4 +304,25 @@ pub fn sort_key(kinds: &[FieldKind], record: &Prepared) -> String {
         }
     }
     key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_landline_takes_the_area_code_of_the_record_s_city() {
+        let kinds = [FieldKind::Phone, FieldKind::Region, FieldKind::Region];
+        let local = Prepared::new(&kinds, &[Some("6688 1234"), Some("江苏省"), Some("苏州")]);
+        let full = Prepared::new(&kinds, &[Some("0512-66881234"), None, None]);
+        assert_eq!(local.values[0], full.values[0]);
+        let elsewhere = Prepared::new(&kinds, &[Some("6688 1234"), None, Some("杭州")]);
+        assert_ne!(elsewhere.values[0], full.values[0]);
+        let nowhere = Prepared::new(&kinds, &[Some("6688 1234"), None, None]);
+        assert_eq!(
+            nowhere.values[0].as_ref().unwrap().text,
+            "66881234",
+            "digits when no area is known"
+        );
+    }
 }
