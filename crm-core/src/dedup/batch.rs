@@ -152,6 +152,34 @@ pub struct Deduper {
 /// [`Model::prior_knowledge`] instead.
 pub(crate) const MIN_RECORDS_TO_LEARN: usize = 100;
 
+/// The distinct agreement patterns EM learns from, with how many candidates show each. A
+/// field that a pair's blocking key forced to agree says nothing about whether the pair
+/// matches, so it counts as missing for that pair (as Splink trains per blocking rule).
+fn training_patterns(
+    candidates: &[Candidate],
+    gammas: &[Option<u8>],
+    width: usize,
+) -> Vec<(Gamma, f64)> {
+    let mut counts: HashMap<Gamma, f64> = HashMap::new();
+    let mut pattern: Gamma = vec![None; width];
+    for (c, gamma) in candidates.iter().zip(gammas.chunks(width)) {
+        for (f, (out, level)) in pattern.iter_mut().zip(gamma).enumerate() {
+            let forced = c.forced & 1_u64.checked_shl(f as u32).unwrap_or(0) != 0;
+            *out = if forced { None } else { *level };
+        }
+        match counts.get_mut(&pattern) {
+            Some(count) => *count += 1.0,
+            None => {
+                counts.insert(pattern.clone(), 1.0);
+            }
+        }
+    }
+    let mut patterns: Vec<(Gamma, f64)> = counts.into_iter().collect();
+    // A stable order keeps the fitted model identical from run to run.
+    patterns.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    patterns
+}
+
 /// A pair to compare, with the fields its blocking key made agree by construction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Candidate {
@@ -216,30 +244,20 @@ impl Deduper {
         };
         let cross = |a: usize, b: usize| sources.is_none_or(|s| s[a] != s[b]);
         let candidates = self.candidates(&prepared, &cross);
-        let gammas: Vec<Gamma> = candidates
-            .par_iter()
-            .map(|c| self.gamma(&prepared[c.a as usize], &prepared[c.b as usize]))
-            .collect();
-        // For fitting, a field that the pair's blocking key forced to agree says nothing
-        // about whether the pair matches: treat it as missing (as Splink trains per rule).
-        let training: Vec<Gamma> = candidates
-            .iter()
-            .zip(&gammas)
-            .map(|(c, gamma)| {
-                gamma
-                    .iter()
-                    .enumerate()
-                    .map(|(f, level)| {
-                        if c.forced & (1 << f.min(63)) != 0 {
-                            None
-                        } else {
-                            *level
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        let model = self.fit(&prepared, &training, &cross);
+        // One flat buffer, `width` levels per pair: no allocation per pair.
+        let width = self.fields.len().max(1);
+        let mut gammas: Vec<Option<u8>> = vec![None; candidates.len() * width];
+        gammas
+            .par_chunks_mut(width)
+            .zip(&candidates)
+            .for_each(|(slot, c)| {
+                self.gamma_into(&prepared[c.a as usize], &prepared[c.b as usize], slot)
+            });
+        let model = self.fit(
+            &prepared,
+            &training_patterns(&candidates, &gammas, width),
+            &cross,
+        );
         let frequencies = if n < MIN_RECORDS_TO_LEARN {
             Vec::new()
         } else {
@@ -272,7 +290,7 @@ impl Deduper {
         };
         let pairs: Vec<ScoredPair> = candidates
             .par_iter()
-            .zip(&gammas)
+            .zip(gammas.par_chunks(width))
             .map(|(c, gamma)| {
                 let weight = scorer.weight(gamma, &prepared[c.a as usize], &prepared[c.b as usize]);
                 ScoredPair {
@@ -283,11 +301,17 @@ impl Deduper {
                 }
             })
             .collect();
-        let edges: Vec<(u32, u32, f64)> = pairs.iter().map(|p| (p.a, p.b, p.probability)).collect();
         let linkage = Linkage {
             threshold: self.config.threshold,
             ..Linkage::default()
         };
+        // Pairs below the veto floor are recomputed in the rare merge that asks for them: the
+        // clusterer's table then holds the few likely pairs, not every candidate.
+        let edges: Vec<(u32, u32, f64)> = pairs
+            .iter()
+            .filter(|p| p.probability >= linkage.floor)
+            .map(|p| (p.a, p.b, p.probability))
+            .collect();
         let clusters = cluster(n, &edges, linkage, score);
         DedupOutcome {
             pairs,
@@ -410,14 +434,23 @@ impl Deduper {
 
     /// The agreement levels of two prepared records.
     pub(crate) fn gamma(&self, a: &Prepared, b: &Prepared) -> Gamma {
-        self.comparators
-            .iter()
+        let mut gamma = vec![None; self.fields.len()];
+        self.gamma_into(a, b, &mut gamma);
+        gamma
+    }
+
+    /// [`gamma`](Self::gamma) into a slot of a larger buffer.
+    fn gamma_into(&self, a: &Prepared, b: &Prepared, slot: &mut [Option<u8>]) {
+        for ((level_out, c), pair) in slot
+            .iter_mut()
+            .zip(&self.comparators)
             .zip(a.values.iter().zip(&b.values))
-            .map(|(c, pair)| match pair {
+        {
+            *level_out = match pair {
                 (Some(x), Some(y)) => Some(level(c, x, y)),
                 _ => None,
-            })
-            .collect()
+            };
+        }
     }
 
     /// How often each exact value occurs, per field.
@@ -495,7 +528,7 @@ impl Deduper {
     fn fit(
         &self,
         prepared: &[Prepared],
-        candidates: &[Gamma],
+        candidates: &[(Gamma, f64)],
         cross: &impl Fn(usize, usize) -> bool,
     ) -> Model {
         let levels: Vec<u8> = self.comparators.iter().map(Comparator::levels).collect();
@@ -523,7 +556,8 @@ impl Deduper {
             .collect();
         let u = Model::estimate_u(&levels, &random);
         // About one duplicate per record is a neutral first guess of the match rate.
-        let prior = (n as f64 / candidates.len().max(1) as f64).clamp(0.01, 0.5);
+        let pairs: f64 = candidates.iter().map(|(_, count)| count).sum();
+        let prior = (n as f64 / pairs.max(1.0)).clamp(0.01, 0.5);
         Model::fit(&levels, u, candidates, prior, self.config.em_iterations)
     }
 }

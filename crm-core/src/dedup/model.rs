@@ -134,12 +134,13 @@ impl Model {
             .collect()
     }
 
-    /// Fit `m` and the prior by EM over `candidates`, keeping `u` fixed. `prior` is the
-    /// starting guess of the fraction of candidates that match.
+    /// Fit `m` and the prior by EM over `candidates` — distinct agreement patterns with how
+    /// many pairs show each — keeping `u` fixed. `prior` is the starting guess of the fraction
+    /// of candidate pairs that match.
     pub fn fit(
         levels: &[u8],
         u: Vec<Vec<f64>>,
-        candidates: &[Gamma],
+        candidates: &[(Gamma, f64)],
         prior: f64,
         iterations: usize,
     ) -> Model {
@@ -157,18 +158,20 @@ impl Model {
         if candidates.is_empty() {
             return model;
         }
+        let pairs: f64 = candidates.iter().map(|(_, count)| count).sum();
         for _ in 0..iterations {
             let weights = model.weights();
-            let posteriors: Vec<f64> = candidates
+            // Expected matches per pattern: its match probability times how often it occurs.
+            let expected: Vec<f64> = candidates
                 .iter()
-                .map(|g| probability(weights.weight(g)))
+                .map(|(g, count)| count * probability(weights.weight(g)))
                 .collect();
-            let total: f64 = posteriors.iter().sum();
+            let total: f64 = expected.iter().sum();
             let mut next = model.clone();
-            next.prior = (total / candidates.len() as f64).clamp(1e-4, 0.9999);
+            next.prior = (total / pairs).clamp(1e-4, 0.9999);
             for (f, field) in next.fields.iter_mut().enumerate() {
                 let mut counts = vec![1e-3; field.m.len()];
-                for (gamma, p) in candidates.iter().zip(&posteriors) {
+                for ((gamma, _), p) in candidates.iter().zip(&expected) {
                     if let Some(l) = gamma[f] {
                         counts[usize::from(l)] += p;
                     }
@@ -246,7 +249,8 @@ mod tests {
         let (candidates, random) = synthetic();
         let levels = [2, 2];
         let u = Model::estimate_u(&levels, &random);
-        let model = Model::fit(&levels, u, &candidates, 0.1, 100);
+        let weighted: Vec<(Gamma, f64)> = candidates.into_iter().map(|g| (g, 1.0)).collect();
+        let model = Model::fit(&levels, u, &weighted, 0.1, 100);
         assert!((model.prior - 0.25).abs() < 0.08, "prior {}", model.prior);
         for field in &model.fields {
             assert!(field.m[1] > 0.8, "m {:?}", field.m);
