@@ -57,7 +57,8 @@ fn deduper_for<T: Entity>() -> Option<Deduper> {
 
 impl UnitOfWork<'_> {
     /// Stored records of kind `T` that look like `data` (other than `exclude`), as this unit
-    /// of work sees them; see [`find_duplicates`].
+    /// of work sees them, most likely first, each with its explanation. Empty for kinds
+    /// without duplicate fields.
     pub async fn duplicates_of<T: Entity>(
         &self,
         data: &T,

@@ -20,7 +20,7 @@
 //! - [`dedup`]: duplicate detection — normalisation, blocking, Fellegi–Sunter scoring with
 //!   EM, clustering that resists chaining, explanations.
 //!
-//! With the `test-util` feature, [`conformance`] holds the behaviour suite every store runs.
+//! With the `test-util` feature, `conformance` holds the behaviour suite every store runs.
 
 pub mod actor;
 pub mod audit;

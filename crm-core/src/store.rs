@@ -6,7 +6,7 @@
 //! once here on top of them, so every adapter gets the same optimistic locking and the same
 //! audit events, appended in the same transaction as the change.
 //!
-//! The conformance suite in [`crate::conformance`] (feature `test-util`) is the contract.
+//! The conformance suite in `crate::conformance` (feature `test-util`) is the contract.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -182,7 +182,7 @@ impl dyn Transaction + '_ {
         })
     }
 
-    /// [`save`](Self::save) for a row of any kind: `row.meta.version` is the version it was
+    /// `save` for a row of any kind: `row.meta.version` is the version it was
     /// read at. Returns the row as stored.
     pub async fn save_row(
         &mut self,
