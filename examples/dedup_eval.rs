@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use crm::core::dedup::{DedupConfig, Deduper, FieldKind, FieldSpec, pair_metrics};
+use crm::core::dedup::{DedupConfig, Deduper, FieldKind, FieldSpec, cluster_metrics, pair_metrics};
 
 struct Args {
     file: String,
@@ -269,6 +269,7 @@ fn main() -> Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     let has_truth = run.labels.iter().any(Option::is_some);
     let metrics = pair_metrics(&outcome.clusters, &run.labels, run.sources.as_deref());
+    let clusters = cluster_metrics(&outcome.clusters, &run.labels);
     let candidate_clusters: Vec<Vec<u32>> = outcome.pairs.iter().map(|p| vec![p.a, p.b]).collect();
     let found_by_blocking =
         pair_metrics(&candidate_clusters, &run.labels, run.sources.as_deref()).correct_pairs;
@@ -326,6 +327,8 @@ fn main() -> Result<()> {
         "recall": number(metrics.recall),
         "f1": number(metrics.f1),
         "pair_completeness": number(pair_completeness),
+        "cluster_precision": number(clusters.precision),
+        "cluster_recall": number(clusters.recall),
         "reduction_ratio": reduction_ratio,
         "candidate_pairs": outcome.pairs.len(),
         "threshold": args.threshold,

@@ -194,3 +194,36 @@ fn live_index_finds_duplicates_of_new_records() {
         "recall {recall}, precision {precision}"
     );
 }
+
+#[test]
+fn a_model_fitted_from_labelled_pairs_scores_febrl1() {
+    let table = read("febrl1.csv");
+    let (fields, columns) = fields_of(&table);
+    let entity = table.headers.iter().position(|h| h == "entity_id").unwrap();
+    let labels: Vec<Option<String>> = table.rows.iter().map(|r| r[entity].clone()).collect();
+    let rows = project(&table.rows, &columns);
+    // A reviewer labelled 100 duplicate pairs and 1,000 pairs of different people.
+    let mut pairs = Vec::new();
+    for i in 0..rows.len() {
+        for j in i + 1..rows.len() {
+            let same = labels[i] == labels[j];
+            let wanted = if same {
+                pairs.iter().filter(|p: &&(usize, usize, bool)| p.2).count() < 100
+            } else {
+                (i * 7 + j) % 499 == 0
+            };
+            if wanted && pairs.len() < 1_100 {
+                pairs.push((i, j, same));
+            }
+        }
+    }
+    let deduper = Deduper::new(fields);
+    let model = deduper.fit_labelled(&rows, &pairs);
+    let m = pair_metrics(
+        &deduper.run_with_model(&rows, None, model).clusters,
+        &labels,
+        None,
+    );
+    eprintln!("febrl1 with a labelled model: {m:?}");
+    assert!(m.f1 >= 0.99, "{m:?}");
+}

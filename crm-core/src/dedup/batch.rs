@@ -233,6 +233,45 @@ impl Deduper {
     /// pairs from different sources are compared, and a cluster holds at most one record of
     /// each source.
     pub fn run(&self, records: &[Vec<Option<String>>], sources: Option<&[u8]>) -> DedupOutcome {
+        self.run_inner(records, sources, None)
+    }
+
+    /// [`run`](Self::run) scoring with `model` (e.g. from [`Deduper::fit_labelled`]) instead
+    /// of fitting one without labels.
+    pub fn run_with_model(
+        &self,
+        records: &[Vec<Option<String>>],
+        sources: Option<&[u8]>,
+        model: Model,
+    ) -> DedupOutcome {
+        self.run_inner(records, sources, Some(model))
+    }
+
+    /// A model fitted from `pairs` of records known to be the same entity (`true`) or not.
+    pub fn fit_labelled(
+        &self,
+        records: &[Vec<Option<String>>],
+        pairs: &[(usize, usize, bool)],
+    ) -> Model {
+        let levels: Vec<u8> = self.comparators.iter().map(Comparator::levels).collect();
+        let labelled: Vec<(Gamma, bool)> = pairs
+            .par_iter()
+            .map(|&(a, b, is_match)| {
+                (
+                    self.gamma(&self.prepare(&records[a]), &self.prepare(&records[b])),
+                    is_match,
+                )
+            })
+            .collect();
+        Model::from_labels(&levels, &labelled)
+    }
+
+    fn run_inner(
+        &self,
+        records: &[Vec<Option<String>>],
+        sources: Option<&[u8]>,
+        given: Option<Model>,
+    ) -> DedupOutcome {
         let prepared: Vec<Prepared> = records.par_iter().map(|r| self.prepare(r)).collect();
         let n = prepared.len();
         let comparable_pairs = match sources {
@@ -253,11 +292,14 @@ impl Deduper {
             .for_each(|(slot, c)| {
                 self.gamma_into(&prepared[c.a as usize], &prepared[c.b as usize], slot)
             });
-        let model = self.fit(
-            &prepared,
-            &training_patterns(&candidates, &gammas, width),
-            &cross,
-        );
+        let model = match given {
+            Some(model) => model,
+            None => self.fit(
+                &prepared,
+                &training_patterns(&candidates, &gammas, width),
+                &cross,
+            ),
+        };
         let frequencies = if n < MIN_RECORDS_TO_LEARN {
             Vec::new()
         } else {

@@ -187,6 +187,61 @@ pub fn pair_metrics(
     }
 }
 
+/// Cluster-level quality: how many clusters are exactly right.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct ClusterMetrics {
+    /// Entities with two or more records in the truth.
+    pub true_clusters: u64,
+    /// Clusters predicted (two or more records each).
+    pub predicted_clusters: u64,
+    /// Predicted clusters that are exactly a true entity's records.
+    pub exact_clusters: u64,
+    /// exact / predicted (1 when nothing is predicted).
+    pub precision: f64,
+    /// exact / true (1 when there is nothing to find).
+    pub recall: f64,
+}
+
+/// Score `clusters` against entity `labels` cluster by cluster: a predicted cluster counts
+/// only when it holds exactly the records of one entity (records without a label never do).
+pub fn cluster_metrics(clusters: &[Vec<u32>], labels: &[Option<String>]) -> ClusterMetrics {
+    let mut truth: HashMap<&str, Vec<u32>> = HashMap::new();
+    for (i, label) in labels.iter().enumerate() {
+        if let Some(label) = label {
+            truth.entry(label.as_str()).or_default().push(i as u32);
+        }
+    }
+    let true_clusters = truth.values().filter(|g| g.len() >= 2).count() as u64;
+    let exact_clusters = clusters
+        .iter()
+        .filter(|c| {
+            let Some(Some(label)) = labels.get(c[0] as usize) else {
+                return false;
+            };
+            let mut members = truth.get(label.as_str()).cloned().unwrap_or_default();
+            members.sort_unstable();
+            let mut cluster = (*c).clone();
+            cluster.sort_unstable();
+            members == cluster
+        })
+        .count() as u64;
+    let predicted_clusters = clusters.len() as u64;
+    let ratio = |num: u64, den: u64| {
+        if den == 0 {
+            1.0
+        } else {
+            num as f64 / den as f64
+        }
+    };
+    ClusterMetrics {
+        true_clusters,
+        predicted_clusters,
+        exact_clusters,
+        precision: ratio(exact_clusters, predicted_clusters),
+        recall: ratio(exact_clusters, true_clusters),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +254,25 @@ mod tests {
         assert_eq!(clusters, vec![vec![0, 1], vec![2, 3]]);
         let merged = cluster(4, &pairs, Linkage::default(), |_, _| 0.9);
         assert_eq!(merged, vec![vec![0, 1, 2, 3]]);
+    }
+
+    #[test]
+    fn cluster_metrics_count_exact_clusters() {
+        let labels: Vec<Option<String>> = ["a", "a", "a", "b", "b", "c"]
+            .iter()
+            .map(|s| Some(s.to_string()))
+            .collect();
+        let m = cluster_metrics(&[vec![0, 1, 2], vec![3, 4, 5]], &labels);
+        assert_eq!(
+            (m.true_clusters, m.predicted_clusters, m.exact_clusters),
+            (2, 2, 1)
+        );
+        assert!((m.precision - 0.5).abs() < 1e-9 && (m.recall - 0.5).abs() < 1e-9);
+        assert_eq!(
+            cluster_metrics(&[vec![0, 1]], &labels).exact_clusters,
+            0,
+            "a part of an entity is not exact"
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub mod synth;
 pub use batch::{
     DedupConfig, DedupOutcome, Deduper, Explanation, FieldExplanation, FieldSpec, ScoredPair,
 };
-pub use cluster::{Linkage, PairMetrics, pair_metrics};
+pub use cluster::{ClusterMetrics, Linkage, PairMetrics, cluster_metrics, pair_metrics};
 pub use index::{DedupIndex, Match};
 pub use kind::FieldKind;
 pub use model::Model;

@@ -117,6 +117,36 @@ impl Model {
         }
     }
 
+    /// A model fitted from labelled pairs: `m` from the agreement levels of known matches,
+    /// `u` from those of known non-matches, the prior from their ratio (a data team's
+    /// reviewed pairs, or a CRM's merge history). Laplace smoothing keeps every level possible.
+    pub fn from_labels(levels: &[u8], labelled: &[(Gamma, bool)]) -> Model {
+        let distribution = |want: bool| -> Vec<Vec<f64>> {
+            levels
+                .iter()
+                .enumerate()
+                .map(|(f, &n)| {
+                    let mut counts = vec![1.0; usize::from(n)];
+                    for (gamma, _) in labelled.iter().filter(|(_, is_match)| *is_match == want) {
+                        if let Some(l) = gamma[f] {
+                            counts[usize::from(l)] += 1.0;
+                        }
+                    }
+                    normalise(counts)
+                })
+                .collect()
+        };
+        let matches = labelled.iter().filter(|(_, m)| *m).count() as f64;
+        Model {
+            fields: distribution(true)
+                .into_iter()
+                .zip(distribution(false))
+                .map(|(m, u)| FieldParams { m, u })
+                .collect(),
+            prior: ((matches + 1.0) / (labelled.len() as f64 + 2.0)).clamp(1e-4, 0.9999),
+        }
+    }
+
     /// Estimate `u` from agreement levels of random pairs.
     pub fn estimate_u(levels: &[u8], random_pairs: &[Gamma]) -> Vec<Vec<f64>> {
         levels
@@ -260,6 +290,22 @@ mod tests {
         let none = model.weight(&[Some(0), Some(0)]);
         assert!(probability(both) > 0.9 && probability(none) < 0.05);
         assert_eq!(model.weight(&[None, None]), model.weight(&[]));
+    }
+
+    #[test]
+    fn labelled_pairs_give_m_u_and_prior() {
+        let (candidates, _) = synthetic();
+        let labelled: Vec<(Gamma, bool)> = candidates
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| (g, i % 4 == 0))
+            .collect();
+        let model = Model::from_labels(&[2, 2], &labelled);
+        assert!((model.prior - 0.25).abs() < 0.01, "prior {}", model.prior);
+        for field in &model.fields {
+            assert!((field.m[1] - 0.9).abs() < 0.05, "m {:?}", field.m);
+            assert!((field.u[1] - 0.1).abs() < 0.05, "u {:?}", field.u);
+        }
     }
 
     #[test]
