@@ -629,6 +629,32 @@ async fn reference_rows(
     rows
 }
 
+/// The ids the reference interpreter selects from `rows` for `query`, and the ids `store`
+/// lists for it: the two answers every differential query check compares.
+pub async fn reference_and_store(
+    store: &dyn ReadStore,
+    tenant: TenantId,
+    kind: ObjectKind,
+    rows: &[Row],
+    query: &Query,
+) -> (Vec<Uuid>, Vec<Uuid>) {
+    let expected = query
+        .resolve(kind)
+        .unwrap()
+        .apply(rows)
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let got = store
+        .list_rows(kind, tenant, query)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    (expected, got)
+}
+
 /// For a range of predicates (every operator, negations, nulls, CJK, LIKE metacharacters),
 /// list and count equal the reference interpreter over the same rows.
 pub async fn queries_agree_with_the_reference_interpreter(store: Arc<dyn Store>) {
@@ -638,20 +664,14 @@ pub async fn queries_agree_with_the_reference_interpreter(store: Arc<dyn Store>)
     let rows = reference_rows(store.as_ref(), &fx, &records).await;
     for predicate in sample_predicates() {
         let query = Query::filter(predicate.clone()).unpaged();
-        let expected: Vec<Uuid> = query
-            .resolve(ObjectKind::Opportunity)
-            .unwrap()
-            .apply(&rows)
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
-        let got: Vec<Uuid> = store
-            .list_rows(ObjectKind::Opportunity, fx.tenant, &query)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
+        let (expected, got) = reference_and_store(
+            store.as_ref(),
+            fx.tenant,
+            ObjectKind::Opportunity,
+            &rows,
+            &query,
+        )
+        .await;
         assert_eq!(got, expected, "list disagrees for {predicate:?}");
         let count = store
             .count_rows(ObjectKind::Opportunity, fx.tenant, &query)
@@ -692,20 +712,14 @@ pub async fn sort_and_page_agree_with_the_reference_interpreter(store: Arc<dyn S
                 .offset(offset)
                 .limit(limit);
             query.sort = sort.clone();
-            let expected: Vec<Uuid> = query
-                .resolve(ObjectKind::Opportunity)
-                .unwrap()
-                .apply(&rows)
-                .into_iter()
-                .map(|r| r.id)
-                .collect();
-            let got: Vec<Uuid> = store
-                .list_rows(ObjectKind::Opportunity, fx.tenant, &query)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|r| r.id)
-                .collect();
+            let (expected, got) = reference_and_store(
+                store.as_ref(),
+                fx.tenant,
+                ObjectKind::Opportunity,
+                &rows,
+                &query,
+            )
+            .await;
             assert_eq!(
                 got, expected,
                 "order disagrees for {sort:?} offset {offset} limit {limit}"

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use crm_core::actor::Actor;
+use crm_core::conformance::reference_and_store;
 use crm_core::id::{AccountId, IdGen, RecordId, SequentialIdGen, TenantId, UserId};
 use crm_core::model::Opportunity;
 use crm_core::query::{Predicate, Query};
@@ -185,19 +186,13 @@ fn sqlite_where_agrees_with_the_reference_interpreter() {
     runner
         .run(&predicate(), |p| {
             let query = Query::filter(p.clone()).unpaged();
-            let expected: Vec<Uuid> = query
-                .resolve(ObjectKind::Opportunity)
-                .unwrap()
-                .apply(&rows)
-                .into_iter()
-                .map(|r| r.id)
-                .collect();
-            let got: Vec<Uuid> = rt
-                .block_on(store.list_rows(ObjectKind::Opportunity, tenant(), &query))
-                .unwrap()
-                .into_iter()
-                .map(|r| r.id)
-                .collect();
+            let (expected, got) = rt.block_on(reference_and_store(
+                store.as_ref(),
+                tenant(),
+                ObjectKind::Opportunity,
+                &rows,
+                &query,
+            ));
             if !expected.is_empty() && expected.len() < rows.len() {
                 selective.set(selective.get() + 1);
             }
