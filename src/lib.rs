@@ -312,8 +312,12 @@ impl UnitOfWork<'_> {
             ))
             .await?;
         }
-        self.check_duplicates(&record.data, Some(record.id.uuid()))
-            .await?;
+        // Only a blocking policy can change the outcome of a plain update: skip the lookups
+        // otherwise.
+        if self.crm.duplicate_policy(T::KIND) == DuplicatePolicy::Block {
+            self.check_duplicates(&record.data, Some(record.id.uuid()))
+                .await?;
+        }
         self.save_with_keys(record).await
     }
 
