@@ -29,6 +29,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 mod duplicates;
+pub mod import;
 mod merging;
 
 pub use duplicates::{DuplicateMatch, DuplicatePolicy};
@@ -245,6 +246,17 @@ impl UnitOfWork<'_> {
         owner: Option<UserId>,
         data: Vec<T>,
     ) -> Result<Vec<Record<T>>> {
+        let with_ids = data.into_iter().map(|d| (self.crm.ids.next(), d)).collect();
+        self.create_with_ids(owner, with_ids).await
+    }
+
+    /// [`create_many`](Self::create_many) with ids the caller drew from the engine's
+    /// generator beforehand (an import plans merges into records it has yet to create).
+    pub(crate) async fn create_with_ids<T: Entity>(
+        &mut self,
+        owner: Option<UserId>,
+        data: Vec<(T::Id, T)>,
+    ) -> Result<Vec<Record<T>>> {
         if let Some(owner) = owner {
             self.check_exists(crm_core::record::Reference::to(
                 "owner",
@@ -257,13 +269,12 @@ impl UnitOfWork<'_> {
         let now = self.crm.clock.now();
         let mut records = Vec::with_capacity(data.len());
         let blocking = self.crm.duplicate_policy(T::KIND) == DuplicatePolicy::Block;
-        for item in data {
+        for (id, item) in data {
             self.validate(&item, schema.as_ref().map(|s| &s.data), None)
                 .await?;
             if blocking {
                 self.check_duplicates(&item, None).await?;
             }
-            let id: T::Id = self.crm.ids.next();
             records.push(Record::new(id, self.actor.tenant, owner, now, item));
         }
         self.tx.insert(&self.actor, now, &records).await?;

@@ -167,7 +167,13 @@ const IGNORED: &[&str] = &[
 
 /// Folds a header for lookup: NFKC (full-width letters become ASCII), lowercase, and without
 /// the separators and punctuation that people and exporters put into headers.
-fn fold_header(header: &str) -> String {
+///
+/// ```
+/// # use crm_core::dedup::kind::fold_header;
+/// assert_eq!(fold_header("Date of Birth"), fold_header("date_of_birth"));
+/// assert_eq!(fold_header("【手机号码】"), "手机号码");
+/// ```
+pub fn fold_header(header: &str) -> String {
     header
         .nfkc()
         .flat_map(char::to_lowercase)

@@ -1,0 +1,697 @@
+//! Importing customers from Excel and CSV files into the store: read, map, clean, plan
+//! against the file itself and the store, then commit in batched transactions.
+//!
+//! Each row becomes a customer (account) and, when it names one, its contact person. A row
+//! that looks like a customer already known — stored before, or created by an earlier row —
+//! is merged into it (empty fields filled, its contact added), skipped when it adds nothing,
+//! or handled as [`OnDuplicate`] says. Every row read ends in exactly one of created, merged,
+//! skipped or rejected; rejected rows go to the rejects file with their reason.
+//!
+//! The planner keeps every customer the file touches in memory (to match later rows against
+//! them), so memory grows with the number of distinct customers in the file, not its bytes.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crm_core::dedup::{DedupIndex, Deduper, Explanation};
+use crm_core::fields::FieldDef;
+use crm_core::id::{AccountId, ContactId, RecordId, TagId, UserId};
+use crm_core::model::{Account, Activity, ActivityKind, Contact, Tag, User};
+use crm_core::value::{Email, Phone};
+use crm_import::clean::{CellError, CleanRow, Cleaner, Strictness};
+use crm_import::mapping::{Mapping, Override};
+use crm_import::plan::{Decision, MatchFound, OnDuplicate, fill_gaps, match_cells, match_fields};
+use crm_import::progress::{CancelToken, Phase, Progress};
+use crm_import::read::{RawRow, ReadOptions, RowError};
+use crm_import::rejects::RejectsWriter;
+use crm_import::report::{ImportReport, RowOutcome, Stopped};
+use crm_import::target::Target;
+use uuid::Uuid;
+
+pub use crm_import::{clean, mapping, plan, progress, read, rejects, report, target};
+
+use crate::duplicates::find_duplicates;
+use crate::{Actor, Crm, Error, ObjectKind, Query, Result, UnitOfWork};
+
+/// How many rejections the report lists (the rejects file has them all).
+const REPORTED_REJECTIONS: usize = 100;
+
+/// Match probability from which a row is taken for a known customer.
+const MATCH_PROBABILITY: f64 = 0.5;
+
+/// What [`Crm::import_file`] is asked to do.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Sheet, encoding, delimiter, header row: what detection should not guess.
+    pub read: ReadOptions,
+    /// Column overrides by header, applied before header inference.
+    pub overrides: Vec<(String, Override)>,
+    /// Reject rows with any invalid value, or keep invalid optional values in the note.
+    pub strictness: Strictness,
+    /// What to do with a row that adds something to a known customer.
+    pub on_duplicate: OnDuplicate,
+    /// Plan and report without writing anything.
+    pub dry_run: bool,
+    /// Rows per transaction.
+    pub batch_size: usize,
+    /// Where to write rejected rows (CSV, UTF-8 with BOM).
+    pub rejects: Option<PathBuf>,
+    /// Whether the report lists the decision for every row.
+    pub keep_plan: bool,
+    /// Stops the import between batches when cancelled.
+    pub cancel: CancelToken,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            read: ReadOptions::default(),
+            overrides: Vec::new(),
+            strictness: Strictness::default(),
+            on_duplicate: OnDuplicate::default(),
+            dry_run: false,
+            batch_size: 1000,
+            rejects: None,
+            keep_plan: false,
+            cancel: CancelToken::new(),
+        }
+    }
+}
+
+impl Crm {
+    /// Import the customers in the CSV or workbook at `path` as `actor`, calling `progress`
+    /// after each batch. Returns the report; a file that cannot be read or mapped at all is an
+    /// [`Error::Validation`] naming the file or column.
+    ///
+    /// ```no_run
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> crm::Result<()> {
+    /// use crm::import::ImportOptions;
+    /// let crm = crm::Crm::open("sqlite://crm.db").await?;
+    /// let admin = crm::Actor::system(crm::id::TenantId(uuid::Uuid::nil()));
+    /// let options = ImportOptions { dry_run: true, ..ImportOptions::default() };
+    /// let report = crm.import_file(&admin, "客户名单.xlsx", options, |_| {}).await?;
+    /// assert!(report.accounts_for_every_row());
+    /// # Ok(()) }
+    /// ```
+    pub async fn import_file(
+        &self,
+        actor: &Actor,
+        path: impl AsRef<Path>,
+        options: ImportOptions,
+        progress: impl FnMut(Progress),
+    ) -> Result<ImportReport> {
+        let path = path.as_ref();
+        let started = Instant::now();
+        let file = path.display().to_string();
+        let mut table = crm_import::read::open(path, &options.read)
+            .map_err(|e| Error::validation("file", &file, e.to_string()))?;
+        let custom = self.custom_fields(actor).await?;
+        let mapping = Mapping::infer(&table.layout.headers, &custom, &options.overrides)
+            .map_err(|e| Error::validation("mapping", &file, e.to_string()))?;
+        let mut rejects = match &options.rejects {
+            Some(out) => Some(rejects_writer(out, &table.layout.headers)?),
+            None => None,
+        };
+        let mut report =
+            ImportReport::new(file, options.dry_run, table.layout.clone(), mapping.clone());
+        report.rejects_file = options.rejects.as_ref().map(|p| p.display().to_string());
+        let mut importer = Importer {
+            crm: self,
+            actor,
+            cleaner: Cleaner::new(&mapping, &custom, options.strictness),
+            owners: Owners::load(self, actor).await?,
+            tags: self
+                .tags()
+                .list(actor, &Query::all().unpaged())
+                .await?
+                .into_iter()
+                .map(|t| (t.data.name.clone(), t.id))
+                .collect(),
+            index: DedupIndex::with_prior_model(Deduper::new(match_fields())),
+            customers: HashMap::new(),
+            store_has_customers: self.accounts().count(actor, &Query::all()).await? > 0,
+            options: &options,
+        };
+        importer
+            .run(&mut table, &mut report, rejects.as_mut(), progress)
+            .await?;
+        if let Some(writer) = rejects {
+            writer
+                .finish()
+                .map_err(|e| Error::storage("write the rejects file", e))?;
+        }
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    async fn custom_fields(&self, actor: &Actor) -> Result<Vec<FieldDef>> {
+        let uow = self.begin(actor).await?;
+        let schema = uow.field_schema(ObjectKind::Account).await?;
+        Ok(schema.map(|s| s.data.fields).unwrap_or_default())
+    }
+}
+
+fn rejects_writer(out: &Path, headers: &[String]) -> Result<RejectsWriter<BufWriter<File>>> {
+    let context = || format!("create the rejects file {}", out.display());
+    let file = File::create(out).map_err(|e| Error::storage(context(), e))?;
+    RejectsWriter::new(BufWriter::new(file), headers).map_err(|e| Error::storage(context(), e))
+}
+
+/// The salespeople a row may name as owner, by name, email or mobile.
+struct Owners(HashMap<String, Vec<UserId>>);
+
+impl Owners {
+    async fn load(crm: &Crm, actor: &Actor) -> Result<Owners> {
+        let mut by_key: HashMap<String, Vec<UserId>> = HashMap::new();
+        for user in crm.users().list(actor, &Query::all().unpaged()).await? {
+            let User {
+                name,
+                email,
+                mobile,
+                ..
+            } = &user.data;
+            let keys = [
+                Some(name.to_string()),
+                email.as_ref().map(ToString::to_string),
+                mobile.as_ref().map(Phone::canonical),
+            ];
+            for key in keys.into_iter().flatten() {
+                by_key.entry(key).or_default().push(user.id);
+            }
+        }
+        Ok(Owners(by_key))
+    }
+
+    /// The user `written` names, or why none.
+    fn resolve(&self, written: &str) -> std::result::Result<UserId, String> {
+        let key = Email::parse(written)
+            .map(|e| e.to_string())
+            .or_else(|_| Phone::parse(written).map(|p| p.canonical()))
+            .unwrap_or_else(|_| written.trim().to_owned());
+        match self.0.get(&key).map(Vec::as_slice) {
+            Some([one]) => Ok(*one),
+            Some(several) => Err(format!(
+                "{} users are called this; name the owner by email or mobile",
+                several.len()
+            )),
+            None => Err("no user of this name, email or mobile".into()),
+        }
+    }
+}
+
+/// A customer the file touches: as it will be once the file is imported.
+struct Customer {
+    account: Account,
+    /// Whether it was stored before this batch (an update rather than an insert).
+    stored: bool,
+    contacts: Vec<(ContactId, Contact, bool)>,
+    owner: Option<UserId>,
+    first_row: Option<u64>,
+    notes: Vec<String>,
+}
+
+/// The changes of one batch, applied in one transaction.
+#[derive(Default)]
+struct Batch {
+    first_row: Option<u64>,
+    rows: u64,
+    created: u64,
+    merged: u64,
+    skipped: u64,
+    rejected: Vec<(u64, Vec<String>, String)>,
+    plan: Vec<RowOutcome>,
+    /// Customers created or changed, in order of first touch.
+    touched: Vec<Uuid>,
+    notes: Vec<(Uuid, Option<UserId>, String)>,
+    new_tags: Vec<(TagId, String)>,
+    contacts_created: u64,
+}
+
+struct Importer<'a> {
+    crm: &'a Crm,
+    actor: &'a Actor,
+    options: &'a ImportOptions,
+    cleaner: Cleaner,
+    owners: Owners,
+    tags: HashMap<String, TagId>,
+    index: DedupIndex<Uuid>,
+    customers: HashMap<Uuid, Customer>,
+    /// Whether the store held customers before the import; if not, the index of what the
+    /// import created is all there is to match against.
+    store_has_customers: bool,
+}
+
+impl Importer<'_> {
+    async fn run(
+        &mut self,
+        table: &mut crm_import::read::Table,
+        report: &mut ImportReport,
+        mut rejects: Option<&mut RejectsWriter<BufWriter<File>>>,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<()> {
+        let total_bytes = table.layout.total_bytes;
+        let mut bytes = 0;
+        let tell = |phase, rows, bytes| Progress {
+            phase,
+            rows,
+            bytes,
+            total_bytes,
+        };
+        loop {
+            if self.options.cancel.is_cancelled() {
+                if let Some(row) = table.next() {
+                    report.stopped = Some(Stopped {
+                        at_row: row_number(&row),
+                        reason: "cancelled".into(),
+                    });
+                }
+                break;
+            }
+            let mut batch = Batch::default();
+            for item in table.by_ref().take(self.options.batch_size.max(1)) {
+                bytes = match &item {
+                    Ok(row) => row.bytes_read,
+                    Err(e) => e.bytes_read,
+                };
+                self.plan_row(item, &mut batch).await?;
+            }
+            if batch.rows == 0 {
+                break;
+            }
+            progress(tell(Phase::Committing, report.rows_read, bytes));
+            let first_row = batch.first_row.unwrap_or_default();
+            if !self.options.dry_run
+                && let Err(e) = self.commit(&batch).await
+            {
+                report.stopped = Some(Stopped {
+                    at_row: first_row,
+                    reason: format!("the batch from row {first_row} was rolled back: {e}"),
+                });
+                break;
+            }
+            if !self.options.dry_run {
+                for id in &batch.touched {
+                    if let Some(customer) = self.customers.get_mut(id) {
+                        customer.stored = true;
+                        customer.contacts.iter_mut().for_each(|c| c.2 = true);
+                    }
+                }
+            }
+            self.tally(batch, report, rejects.as_deref_mut())?;
+            progress(tell(Phase::Planning, report.rows_read, bytes));
+        }
+        progress(tell(Phase::Done, report.rows_read, bytes));
+        Ok(())
+    }
+
+    /// Add a committed (or, in a dry run, planned) batch to the report.
+    fn tally(
+        &mut self,
+        batch: Batch,
+        report: &mut ImportReport,
+        rejects: Option<&mut RejectsWriter<BufWriter<File>>>,
+    ) -> Result<()> {
+        report.rows_read += batch.rows;
+        report.created += batch.created;
+        report.merged += batch.merged;
+        report.skipped += batch.skipped;
+        report.rejected += batch.rejected.len() as u64;
+        report.contacts_created += batch.contacts_created;
+        report.tags_created += batch.new_tags.len() as u64;
+        report.plan.extend(batch.plan);
+        for (row, _, reason) in batch.rejected.iter() {
+            if report.rejections.len() < REPORTED_REJECTIONS {
+                report.rejections.push(RowOutcome {
+                    row: *row,
+                    decision: Decision::Reject {
+                        reason: reason.clone(),
+                    },
+                });
+            }
+        }
+        if let Some(writer) = rejects {
+            for (row, cells, reason) in &batch.rejected {
+                writer
+                    .write(*row, cells, reason)
+                    .map_err(|e| Error::storage("write the rejects file", e))?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn plan_row(
+        &mut self,
+        item: std::result::Result<RawRow, RowError>,
+        batch: &mut Batch,
+    ) -> Result<()> {
+        let row = row_number(&item);
+        batch.first_row.get_or_insert(row);
+        batch.rows += 1;
+        let raw = match item {
+            Ok(raw) => raw,
+            Err(e) => {
+                self.reject(batch, row, e.cells, e.reason);
+                return Ok(());
+            }
+        };
+        let clean = match self.cleaner.clean(&raw.cells) {
+            Ok(clean) => clean,
+            Err(errors) => {
+                self.reject(batch, row, raw.cells, join(&errors));
+                return Ok(());
+            }
+        };
+        let owner = match clean.owner.as_deref().map(|o| self.owners.resolve(o)) {
+            None => self.actor.user_id(),
+            Some(Ok(user)) => Some(user),
+            Some(Err(reason)) => {
+                let column = self.cleaner.header_of(&Target::Owner);
+                let written = clean.owner.clone().unwrap_or_default();
+                self.reject(
+                    batch,
+                    row,
+                    raw.cells,
+                    format!("{column} {written:?}: {reason}"),
+                );
+                return Ok(());
+            }
+        };
+        let decision = self.decide(row, clean, owner, batch).await?;
+        if self.options.keep_plan {
+            batch.plan.push(RowOutcome { row, decision });
+        }
+        Ok(())
+    }
+
+    fn reject(&self, batch: &mut Batch, row: u64, cells: Vec<String>, reason: String) {
+        if self.options.keep_plan {
+            batch.plan.push(RowOutcome {
+                row,
+                decision: Decision::Reject {
+                    reason: reason.clone(),
+                },
+            });
+        }
+        batch.rejected.push((row, cells, reason));
+    }
+
+    async fn decide(
+        &mut self,
+        row: u64,
+        mut clean: CleanRow,
+        owner: Option<UserId>,
+        batch: &mut Batch,
+    ) -> Result<Decision> {
+        for name in std::mem::take(&mut clean.tags) {
+            let id = match self.tags.get(&name) {
+                Some(id) => *id,
+                None => {
+                    let id: TagId = self.crm.ids.next();
+                    self.tags.insert(name.clone(), id);
+                    batch.new_tags.push((id, name));
+                    id
+                }
+            };
+            clean.account.tags.insert(id);
+        }
+        let cells = match_cells(&clean.account, clean.contact.as_ref());
+        let found = match self
+            .index
+            .matches(&cells, MATCH_PROBABILITY)
+            .into_iter()
+            .next()
+        {
+            Some(m) => Some((m.key, m.probability, m.explanation)),
+            None if self.store_has_customers => self.stored_match(&clean).await?,
+            None => None,
+        };
+        let Some((id, probability, explanation)) = found else {
+            return Ok(self.create(row, clean, owner, cells, batch));
+        };
+        let customer = self
+            .customers
+            .get(&id)
+            .ok_or_else(|| Error::Internal(format!("matched customer {id} is not loaded")))?;
+        let found = MatchFound {
+            account_id: id.to_string(),
+            row: customer.first_row,
+            probability,
+            explanation,
+        };
+        let account = fill_gaps(&customer.account, &clean.account);
+        let contact = clean
+            .contact
+            .as_ref()
+            .map(|c| contact_change(&customer.contacts, c));
+        let note = clean.note.clone().filter(|n| !customer.notes.contains(n));
+        let adds =
+            account.is_some() || contact.as_ref().is_some_and(Option::is_some) || note.is_some();
+        match (adds, self.options.on_duplicate) {
+            (false, _) | (true, OnDuplicate::Skip) => {
+                batch.skipped += 1;
+                Ok(Decision::Skip(found))
+            }
+            (true, OnDuplicate::Create) => Ok(self.create(row, clean, owner, cells, batch)),
+            (true, OnDuplicate::Merge) => {
+                let customer = self
+                    .customers
+                    .get_mut(&id)
+                    .ok_or_else(|| Error::Internal(format!("customer {id} vanished")))?;
+                if let Some(account) = account {
+                    customer.account = account;
+                }
+                match contact.flatten() {
+                    Some(ContactChange::Fill(index, filled)) => customer.contacts[index].1 = filled,
+                    Some(ContactChange::Add(mut new)) => {
+                        new.account_id = Some(AccountId::from_uuid(id));
+                        new.primary = customer.contacts.is_empty();
+                        customer.contacts.push((self.crm.ids.next(), new, false));
+                        batch.contacts_created += 1;
+                    }
+                    None => {}
+                }
+                if let Some(note) = note {
+                    customer.notes.push(note.clone());
+                    batch.notes.push((id, owner, note));
+                }
+                customer.first_row.get_or_insert(row);
+                if !batch.touched.contains(&id) {
+                    batch.touched.push(id);
+                }
+                self.index.insert(id, &cells);
+                batch.merged += 1;
+                Ok(Decision::Merge(found))
+            }
+        }
+    }
+
+    fn create(
+        &mut self,
+        row: u64,
+        clean: CleanRow,
+        owner: Option<UserId>,
+        cells: Vec<Option<String>>,
+        batch: &mut Batch,
+    ) -> Decision {
+        let id: Uuid = self.crm.ids.next_uuid();
+        let mut contacts = Vec::new();
+        if let Some(mut contact) = clean.contact {
+            contact.account_id = Some(AccountId::from_uuid(id));
+            contacts.push((self.crm.ids.next(), contact, false));
+            batch.contacts_created += 1;
+        }
+        let notes: Vec<String> = clean.note.into_iter().collect();
+        for note in &notes {
+            batch.notes.push((id, owner, note.clone()));
+        }
+        self.customers.insert(
+            id,
+            Customer {
+                account: clean.account,
+                stored: false,
+                contacts,
+                owner,
+                first_row: Some(row),
+                notes,
+            },
+        );
+        self.index.insert(id, &cells);
+        batch.touched.push(id);
+        batch.created += 1;
+        Decision::Create
+    }
+
+    /// The stored customer most like the row, by its account or its contact, loaded into the
+    /// planner.
+    async fn stored_match(&mut self, clean: &CleanRow) -> Result<Option<(Uuid, f64, Explanation)>> {
+        let reader = self.crm.reader();
+        let tenant = self.actor.tenant;
+        let mut best: Option<(Uuid, f64, Explanation)> = None;
+        if let Some(m) = find_duplicates(reader, tenant, &clean.account, None)
+            .await?
+            .into_iter()
+            .next()
+        {
+            best = Some((m.record.id.uuid(), m.probability, m.explanation));
+        }
+        if let Some(contact) = &clean.contact
+            && let Some(m) = find_duplicates(reader, tenant, contact, None)
+                .await?
+                .into_iter()
+                .find(|m| m.record.account_id.is_some())
+            && best.as_ref().is_none_or(|b| m.probability > b.1)
+            && let Some(account) = m.record.account_id
+        {
+            best = Some((account.uuid(), m.probability, m.explanation));
+        }
+        let Some((id, ..)) = &best else {
+            return Ok(None);
+        };
+        if !self.customers.contains_key(id) {
+            let account = reader
+                .get::<Account>(tenant, AccountId::from_uuid(*id))
+                .await?;
+            let contacts = reader
+                .list::<Contact>(
+                    tenant,
+                    &Query::filter(crate::Predicate::eq("account_id", *id)).unpaged(),
+                )
+                .await?;
+            let cells: Vec<Vec<Option<String>>> = if contacts.is_empty() {
+                vec![match_cells(&account.data, None)]
+            } else {
+                contacts
+                    .iter()
+                    .map(|c| match_cells(&account.data, Some(&c.data)))
+                    .collect()
+            };
+            for cells in &cells {
+                self.index.insert(*id, cells);
+            }
+            self.customers.insert(
+                *id,
+                Customer {
+                    owner: account.meta.owner,
+                    account: account.data,
+                    stored: true,
+                    contacts: contacts.into_iter().map(|c| (c.id, c.data, true)).collect(),
+                    first_row: None,
+                    notes: Vec::new(),
+                },
+            );
+        }
+        Ok(best)
+    }
+
+    /// Write one batch in one transaction: new tags, customers, contacts and notes.
+    async fn commit(&self, batch: &Batch) -> Result<()> {
+        let mut uow = self.crm.begin(self.actor).await?;
+        let tags = batch
+            .new_tags
+            .iter()
+            .map(|(id, name)| {
+                (
+                    *id,
+                    Tag {
+                        name: name.clone(),
+                        color: None,
+                    },
+                )
+            })
+            .collect();
+        uow.create_with_ids(None, tags).await?;
+        let mut new_accounts: HashMap<Option<UserId>, Vec<(AccountId, Account)>> = HashMap::new();
+        let mut new_contacts: HashMap<Option<UserId>, Vec<(ContactId, Contact)>> = HashMap::new();
+        for id in &batch.touched {
+            let customer = &self.customers[id];
+            if customer.stored {
+                update_with(&mut uow, AccountId::from_uuid(*id), &customer.account).await?;
+            } else {
+                new_accounts
+                    .entry(customer.owner)
+                    .or_default()
+                    .push((AccountId::from_uuid(*id), customer.account.clone()));
+            }
+            for (contact_id, contact, stored) in &customer.contacts {
+                if *stored {
+                    update_with(&mut uow, *contact_id, contact).await?;
+                } else {
+                    new_contacts
+                        .entry(customer.owner)
+                        .or_default()
+                        .push((*contact_id, contact.clone()));
+                }
+            }
+        }
+        for (owner, accounts) in new_accounts {
+            uow.create_with_ids(owner, accounts).await?;
+        }
+        for (owner, contacts) in new_contacts {
+            uow.create_with_ids(owner, contacts).await?;
+        }
+        for (account, owner, note) in &batch.notes {
+            let mut activity = Activity::new(ActivityKind::Note, "导入备注 / imported note");
+            activity.notes = Some(note.clone());
+            activity.account_id = Some(AccountId::from_uuid(*account));
+            uow.create_owned(*owner, activity).await?;
+        }
+        uow.commit().await
+    }
+}
+
+/// Store the gaps of record `id` filled from `wanted`, if that changes anything.
+async fn update_with<T: crate::Entity>(
+    uow: &mut UnitOfWork<'_>,
+    id: T::Id,
+    wanted: &T,
+) -> Result<()> {
+    let mut record = uow.get::<T>(id).await?;
+    if let Some(filled) = fill_gaps(&record.data, wanted) {
+        record.data = filled;
+        uow.update(record).await?;
+    }
+    Ok(())
+}
+
+/// What a row's contact does to a customer's contacts.
+enum ContactChange {
+    /// Fill the gaps of the contact at this index.
+    Fill(usize, Contact),
+    /// A new contact.
+    Add(Contact),
+}
+
+/// `None` when the contact is known and adds nothing.
+fn contact_change(
+    known: &[(ContactId, Contact, bool)],
+    contact: &Contact,
+) -> Option<ContactChange> {
+    let same = |c: &Contact| {
+        c.name == contact.name
+            || (c.mobile.is_some() && c.mobile == contact.mobile)
+            || (c.email.is_some() && c.email == contact.email)
+    };
+    match known.iter().position(|(_, c, _)| same(c)) {
+        Some(index) => fill_gaps(&known[index].1, contact).map(|c| ContactChange::Fill(index, c)),
+        None => Some(ContactChange::Add(contact.clone())),
+    }
+}
+
+fn row_number(item: &std::result::Result<RawRow, RowError>) -> u64 {
+    match item {
+        Ok(row) => row.row,
+        Err(e) => e.row,
+    }
+}
+
+fn join(errors: &[CellError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
