@@ -26,12 +26,12 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::dedup::cluster::{Linkage, cluster};
-use crate::dedup::compare::{Comparator, fnv1a};
+use crate::dedup::compare::Comparator;
 use crate::dedup::index::Match;
 use crate::dedup::kind::FieldKind;
 use crate::dedup::model::{Gamma, Model, probability};
 use crate::dedup::prepare::{
-    NEIGHBOURHOOD_RULE, Prepared, blocking_keys, level, sort_fields, sort_key,
+    NEIGHBOURHOOD_RULE, Prepared, blocking_keys, for_each_key, level, sort_fields, sort_key,
 };
 use crate::dedup::score::{Scorer, ValueFrequencies};
 
@@ -179,6 +179,10 @@ fn training_patterns(
     patterns.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     patterns
 }
+
+/// A candidate pair `(a, b)` with `a < b`, the rule that found it and the fields that rule
+/// forced to agree.
+type RuledPair = (u32, u32, u16, u64);
 
 /// A pair to compare, with the fields its blocking key made agree by construction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -514,56 +518,90 @@ impl Deduper {
     fn candidates(
         &self,
         prepared: &[Prepared],
-        cross: &impl Fn(usize, usize) -> bool,
+        cross: &(impl Fn(usize, usize) -> bool + Sync),
     ) -> Vec<Candidate> {
+        let mut pairs = self.block_pairs(prepared, cross);
+        pairs.append(&mut self.neighbourhood_pairs(prepared, cross));
+        // The first rule that found a pair is the one it is counted under.
+        pairs.par_sort_unstable();
+        pairs.dedup_by_key(|p| (p.0, p.1));
+        pairs
+            .into_par_iter()
+            .map(|(a, b, _, forced)| Candidate { a, b, forced })
+            .collect()
+    }
+
+    /// Pairs of records sharing a blocking key, from blocks of at most `max_block` records,
+    /// with the key's rule and forced fields.
+    fn block_pairs(
+        &self,
+        prepared: &[Prepared],
+        cross: &(impl Fn(usize, usize) -> bool + Sync),
+    ) -> Vec<RuledPair> {
         // Keys by their hash: a collision only adds candidate pairs, which scoring rejects.
-        let mut blocks: HashMap<u64, (u16, u64, Vec<u32>)> = HashMap::new();
-        for (i, record) in prepared.iter().enumerate() {
-            if record.is_empty() {
-                continue;
-            }
-            for key in blocking_keys(&self.kinds, record) {
-                blocks
-                    .entry(fnv1a(&key.text))
-                    .or_insert((key.rule, key.fields, Vec::new()))
-                    .2
-                    .push(i as u32);
-            }
-        }
-        let mut pairs: Vec<(u32, u32, u16, u64)> = Vec::new();
-        for (rule, fields, members) in blocks
-            .values()
-            .filter(|b| b.2.len() <= self.config.max_block)
-        {
-            for (x, &a) in members.iter().enumerate() {
-                for &b in &members[x + 1..] {
-                    if a != b && cross(a as usize, b as usize) {
-                        pairs.push((a.min(b), a.max(b), *rule, *fields));
-                    }
-                }
-            }
-        }
+        // Sorted by key, then record: each block is a run, its members in record order, and
+        // its rule that of its first record's key.
+        let mut keyed: Vec<(u64, u32, u16, u64)> = prepared
+            .par_iter()
+            .enumerate()
+            .filter(|(_, record)| !record.is_empty())
+            .flat_map_iter(|(i, record)| {
+                let mut keys = Vec::new();
+                for_each_key(&self.kinds, record, |key| {
+                    keys.push((key.hash(), i as u32, key.rule, key.fields));
+                });
+                keys
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        keyed.dedup_by_key(|k| (k.0, k.1));
+        let blocks: Vec<&[(u64, u32, u16, u64)]> = keyed
+            .chunk_by(|x, y| x.0 == y.0)
+            .filter(|block| (2..=self.config.max_block).contains(&block.len()))
+            .collect();
+        blocks
+            .into_par_iter()
+            .flat_map_iter(|block| {
+                let (_, _, rule, fields) = block[0];
+                block
+                    .iter()
+                    .enumerate()
+                    .flat_map(move |(x, &(_, a, _, _))| {
+                        block[x + 1..]
+                            .iter()
+                            .filter(move |&&(_, b, _, _)| cross(a as usize, b as usize))
+                            .map(move |&(_, b, _, _)| (a, b, rule, fields))
+                    })
+            })
+            .collect()
+    }
+
+    /// Pairs of records at most `window` apart in name order, under the neighbourhood rule.
+    fn neighbourhood_pairs(
+        &self,
+        prepared: &[Prepared],
+        cross: &(impl Fn(usize, usize) -> bool + Sync),
+    ) -> Vec<RuledPair> {
         let mut order: Vec<(String, u32)> = prepared
-            .iter()
+            .par_iter()
             .enumerate()
             .filter(|(_, r)| !r.is_empty())
             .map(|(i, r)| (sort_key(&self.kinds, r), i as u32))
             .collect();
-        order.sort_unstable();
+        order.par_sort_unstable();
         let sorted_on = sort_fields(&self.kinds);
-        for (x, (_, a)) in order.iter().enumerate() {
-            for (_, b) in order.iter().skip(x + 1).take(self.config.window) {
-                if cross(*a as usize, *b as usize) {
-                    pairs.push(((*a).min(*b), (*a).max(*b), NEIGHBOURHOOD_RULE, sorted_on));
-                }
-            }
-        }
-        // The first rule that found a pair is the one it is counted under.
-        pairs.sort_unstable();
-        pairs.dedup_by_key(|p| (p.0, p.1));
-        pairs
-            .into_iter()
-            .map(|(a, b, _, forced)| Candidate { a, b, forced })
+        let window = self.config.window;
+        order
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(x, (_, a))| {
+                let a = *a;
+                order[x + 1..]
+                    .iter()
+                    .take(window)
+                    .filter(move |(_, b)| cross(a as usize, *b as usize))
+                    .map(move |&(_, b)| (a.min(b), a.max(b), NEIGHBOURHOOD_RULE, sorted_on))
+            })
             .collect()
     }
 

@@ -398,7 +398,16 @@ pub(crate) fn token_set_level_of_hashes(a: &[u64], b: &[u64]) -> u8 {
 /// FNV-1a: a fast, stable 64-bit hash, for tokens and blocking keys; collisions are
 /// vanishingly rare at these sizes, and one would only add a candidate pair.
 pub(crate) fn fnv1a(token: &str) -> u64 {
-    token.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+    fnv1a_extend(FNV_OFFSET, token.as_bytes())
+}
+
+/// The FNV-1a hash of nothing, where hashing starts.
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Continue an FNV-1a `hash` over `bytes`: hashing two slices in turn equals hashing them
+/// joined.
+pub(crate) fn fnv1a_extend(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |hash, &byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
 }

@@ -5,7 +5,9 @@
 //! count as exact agreement (pinyin keys, so 「张伟」 meets "Zhang Wei"), and yields the
 //! blocking keys that make two records candidates.
 
-use crate::dedup::compare::{Comparator, token_hashes, token_set_level_of_hashes};
+use crate::dedup::compare::{
+    Comparator, FNV_OFFSET, fnv1a_extend, token_hashes, token_set_level_of_hashes,
+};
 use crate::dedup::date::normalise_date;
 use crate::dedup::kind::FieldKind;
 use crate::dedup::normalize::company::CompanyKey;
@@ -216,52 +218,121 @@ fn bit(field: usize) -> u64 {
 /// The blocking keys of a prepared record.
 pub fn blocking_keys(kinds: &[FieldKind], record: &Prepared) -> Vec<BlockingKey> {
     let mut keys = Vec::new();
+    for_each_key(kinds, record, |key| {
+        keys.push(BlockingKey {
+            text: key.text(),
+            fields: key.fields,
+            rule: key.rule,
+        });
+    });
+    keys
+}
+
+/// What a blocking key is made of, so that a key's text (for the live index) and its hash (for
+/// batch runs) come from one definition.
+#[derive(Debug, Clone, Copy)]
+enum KeyLabel {
+    /// The normalised value of a field: `{field}={value}`.
+    Value(usize),
+    /// An alternative form of a field's value: `{field}~{variant}`.
+    Variant(usize),
+    /// Given-name and surname prefixes together: `gs={given}|{surname}`.
+    NamePrefix,
+}
+
+/// A blocking key borrowed from a record, before it is written out or hashed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeyRef<'a> {
+    label: KeyLabel,
+    values: [&'a str; 2],
+    /// See [`BlockingKey::fields`].
+    pub(crate) fields: u64,
+    /// See [`BlockingKey::rule`].
+    pub(crate) rule: u16,
+}
+
+impl KeyRef<'_> {
+    /// The key as text; keys of different fields or kinds never share a text.
+    fn text(&self) -> String {
+        let [first, second] = self.values;
+        match self.label {
+            KeyLabel::Value(f) => format!("{f}={first}"),
+            KeyLabel::Variant(f) => format!("{f}~{first}"),
+            KeyLabel::NamePrefix => format!("gs={first}|{second}"),
+        }
+    }
+
+    /// A 64-bit hash that tells keys apart as their [`text`](Self::text) does, without
+    /// writing the text out.
+    pub(crate) fn hash(&self) -> u64 {
+        let (tag, field) = match self.label {
+            KeyLabel::Value(f) => (b'=', f),
+            KeyLabel::Variant(f) => (b'~', f),
+            KeyLabel::NamePrefix => (b'|', usize::MAX),
+        };
+        let [first, second] = self.values;
+        [
+            &(field as u64).to_le_bytes()[..],
+            &[tag],
+            first.as_bytes(),
+            &[0xff],
+            second.as_bytes(),
+        ]
+        .iter()
+        .fold(FNV_OFFSET, |hash, bytes| fnv1a_extend(hash, bytes))
+    }
+}
+
+/// Call `emit` with each blocking key of a prepared record.
+pub(crate) fn for_each_key<'a>(
+    kinds: &[FieldKind],
+    record: &'a Prepared,
+    mut emit: impl FnMut(KeyRef<'a>),
+) {
     for (f, (&kind, v)) in kinds.iter().zip(&record.values).enumerate() {
         let Some(v) = v else { continue };
-        let key = |text: String| BlockingKey {
-            text,
+        let key = |label, value| KeyRef {
+            label,
+            values: [value, ""],
             fields: forced_by(kind, f),
             rule: rule_of(kind, f),
         };
         match kind {
             FieldKind::Phone | FieldKind::Email | FieldKind::Identifier | FieldKind::Date => {
-                keys.push(key(format!("{f}={}", v.text)));
+                emit(key(KeyLabel::Value(f), &v.text));
             }
             FieldKind::CompanyName | FieldKind::PersonName => {
-                keys.push(key(format!("{f}={}", v.text)));
-                keys.extend(v.variants.iter().map(|p| key(format!("{f}~{p}"))));
+                emit(key(KeyLabel::Value(f), &v.text));
+                for p in &v.variants {
+                    emit(key(KeyLabel::Variant(f), p));
+                }
             }
             _ => {}
         }
     }
     // Name prefixes together: typos rarely hit the first letters of both names.
     let prefix = |k: FieldKind| {
-        kinds
+        let f = kinds
             .iter()
             .zip(&record.values)
-            .position(|(kind, v)| *kind == k && v.is_some())
-            .and_then(|f| {
-                Some((
-                    f,
-                    record.values[f]
-                        .as_ref()?
-                        .text
-                        .chars()
-                        .take(2)
-                        .collect::<String>(),
-                ))
-            })
+            .position(|(kind, v)| *kind == k && v.is_some())?;
+        let text = &record.values[f].as_ref()?.text;
+        let end = text
+            .char_indices()
+            .nth(2)
+            .map_or(text.len(), |(end, _)| end);
+        Some((f, &text[..end]))
     };
     if let (Some((gf, g)), Some((sf, s))) =
         (prefix(FieldKind::GivenName), prefix(FieldKind::Surname))
     {
-        keys.push(BlockingKey {
-            text: format!("gs={g}|{s}"),
+        emit(KeyRef {
+            label: KeyLabel::NamePrefix,
+            values: [g, s],
             fields: bit(gf) | bit(sf),
             rule: NAME_PREFIX_RULE,
         });
     }
-    keys
 }
 
 /// The fields that lead the sort key: neighbours in that order agree on them more often than
