@@ -27,13 +27,14 @@ use serde::Serialize;
 
 use crate::dedup::cluster::{Linkage, cluster};
 use crate::dedup::compare::Comparator;
+use crate::dedup::frequency::{BatchCounts, CountedValues};
 use crate::dedup::index::Match;
 use crate::dedup::kind::FieldKind;
 use crate::dedup::model::{Gamma, Model, probability};
 use crate::dedup::prepare::{
     NEIGHBOURHOOD_RULE, Prepared, blocking_keys, for_each_key, level, sort_fields, sort_key,
 };
-use crate::dedup::score::{Scorer, ValueFrequencies};
+use crate::dedup::score::Scorer;
 
 /// A field to compare: its column name and kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -136,7 +137,7 @@ pub struct DedupOutcome {
     /// How many pairs could have been compared (all pairs, or all cross-source pairs).
     pub comparable_pairs: u64,
     /// Value frequencies behind the term-frequency adjustment (empty for small datasets).
-    frequencies: Vec<ValueFrequencies>,
+    frequencies: Vec<CountedValues>,
 }
 
 /// The batch engine for one list of fields.
@@ -304,28 +305,20 @@ impl Deduper {
                 &cross,
             ),
         };
-        let frequencies = if n < MIN_RECORDS_TO_LEARN {
-            Vec::new()
+        let counts = if n < MIN_RECORDS_TO_LEARN {
+            BatchCounts::default()
         } else {
-            self.frequencies(&prepared)
+            BatchCounts::new(&prepared, self.fields.len())
         };
-        let mut prepared = prepared;
-        if !frequencies.is_empty() {
-            // Looked up once per value here instead of once per agreeing pair when scoring.
-            prepared.par_iter_mut().for_each(|record| {
-                for (v, counts) in record.values.iter_mut().zip(&frequencies) {
-                    if let Some(v) = v {
-                        v.share = counts.share(&v.text);
-                    }
-                }
-            });
-        }
-        let prepared = prepared;
         let weights = model.weights();
-        let scorer = Scorer::new(&model, &weights, &frequencies);
+        let scorer = Scorer::new(&model, &weights);
+        let weigh = |a: u32, b: u32, gamma: &[Option<u8>]| {
+            let (x, y) = (&prepared[a as usize], &prepared[b as usize]);
+            scorer.weight(gamma, x, y, |f| counts.share(a, f))
+        };
         let score = |a: u32, b: u32| {
-            let (a, b) = (&prepared[a as usize], &prepared[b as usize]);
-            probability(scorer.weight(&self.gamma(a, b), a, b))
+            let gamma = self.gamma(&prepared[a as usize], &prepared[b as usize]);
+            probability(weigh(a, b, &gamma))
         };
         let score = |a: u32, b: u32| {
             if cross(a as usize, b as usize) {
@@ -338,7 +331,7 @@ impl Deduper {
             .par_iter()
             .zip(gammas.par_chunks(width))
             .map(|(c, gamma)| {
-                let weight = scorer.weight(gamma, &prepared[c.a as usize], &prepared[c.b as usize]);
+                let weight = weigh(c.a, c.b, gamma);
                 ScoredPair {
                     a: c.a,
                     b: c.b,
@@ -364,7 +357,7 @@ impl Deduper {
             clusters,
             model,
             comparable_pairs,
-            frequencies,
+            frequencies: counts.into_values(),
         }
     }
 
@@ -372,25 +365,27 @@ impl Deduper {
     /// field's level, what it means and its weight, which add up to the pair's score.
     pub fn explain(&self, outcome: &DedupOutcome, a: &Prepared, b: &Prepared) -> Explanation {
         let weights = outcome.model.weights();
-        self.explanation(
-            &Scorer::new(&outcome.model, &weights, &outcome.frequencies),
-            a,
-            b,
-        )
+        self.explanation(&Scorer::new(&outcome.model, &weights), a, b, |f| {
+            outcome
+                .frequencies
+                .get(f)?
+                .share(&a.values[f].as_ref()?.text)
+        })
     }
 
-    /// The explanation of a pair under `scorer`.
+    /// The explanation of a pair under `scorer`, with `share` as in [`Scorer`].
     pub(crate) fn explanation(
         &self,
         scorer: &Scorer<'_>,
         a: &Prepared,
         b: &Prepared,
+        share: impl Fn(usize) -> Option<f64>,
     ) -> Explanation {
         let fields = self
             .fields
             .iter()
             .zip(&self.comparators)
-            .zip(scorer.contributions(&self.gamma(a, b), a, b))
+            .zip(scorer.contributions(&self.gamma(a, b), a, b, share))
             .map(|((spec, comparator), contribution)| FieldExplanation {
                 field: spec.name.clone(),
                 level: contribution.map(|(l, _)| l),
@@ -434,7 +429,7 @@ impl Deduper {
     ) -> Vec<Match<K>> {
         let probe = self.prepare(probe);
         let weights = model.weights();
-        let scorer = Scorer::new(model, &weights, &[]);
+        let scorer = Scorer::new(model, &weights);
         let (keys, prepared): (Vec<K>, Vec<Prepared>) = candidates
             .into_iter()
             .map(|(key, cells)| (key, self.prepare(&cells)))
@@ -444,28 +439,33 @@ impl Deduper {
             &probe,
             keys.into_iter().zip(&prepared),
             min_probability,
+            |_| None,
         )
     }
 
     /// The candidates that are the same entity as `probe` with at least `min_probability`,
-    /// most likely first, with explanations. A probe with every field empty matches nothing.
+    /// most likely first, with explanations; `share` gives the share of records holding the
+    /// probe's value of a field, as in [`Scorer`]. A probe with every field empty matches
+    /// nothing.
     pub(crate) fn match_prepared<'p, K>(
         &self,
         scorer: &Scorer<'_>,
         probe: &Prepared,
         candidates: impl Iterator<Item = (K, &'p Prepared)>,
         min_probability: f64,
+        share: impl Fn(usize) -> Option<f64>,
     ) -> Vec<Match<K>> {
         if probe.is_empty() {
             return Vec::new();
         }
         let mut found: Vec<Match<K>> = candidates
             .filter_map(|(key, candidate)| {
-                let p = probability(scorer.weight(&self.gamma(probe, candidate), probe, candidate));
+                let gamma = self.gamma(probe, candidate);
+                let p = probability(scorer.weight(&gamma, probe, candidate, &share));
                 (p >= min_probability).then(|| Match {
                     key,
                     probability: p,
-                    explanation: self.explanation(scorer, probe, candidate),
+                    explanation: self.explanation(scorer, probe, candidate, &share),
                 })
             })
             .collect();
@@ -497,19 +497,6 @@ impl Deduper {
                 _ => None,
             };
         }
-    }
-
-    /// How often each exact value occurs, per field.
-    fn frequencies(&self, prepared: &[Prepared]) -> Vec<ValueFrequencies> {
-        let mut frequencies = vec![ValueFrequencies::default(); self.fields.len()];
-        for record in prepared {
-            for (f, value) in record.values.iter().enumerate() {
-                if let Some(v) = value {
-                    frequencies[f].add(&v.text);
-                }
-            }
-        }
-        frequencies
     }
 
     /// Candidate pairs: records sharing a blocking key (small blocks only), plus neighbours in

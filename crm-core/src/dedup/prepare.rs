@@ -26,8 +26,6 @@ pub struct PreparedValue {
     pub region: Option<Region>,
     /// For addresses and free text: the token hashes the token-set comparator uses.
     pub tokens: Vec<u64>,
-    /// The share of records holding this exact value, when a batch run has counted them.
-    pub share: Option<f64>,
 }
 
 /// A record ready for comparison: one optional value per field.
