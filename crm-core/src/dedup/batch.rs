@@ -234,10 +234,22 @@ impl Deduper {
         Prepared::new(&self.kinds, &cells)
     }
 
+    /// Normalise many records (cells in field order), in parallel.
+    pub fn prepare_all(&self, records: &[Vec<Option<String>>]) -> Vec<Prepared> {
+        records.par_iter().map(|r| self.prepare(r)).collect()
+    }
+
     /// Deduplicate `records` (cells in field order). With `sources`, a record linkage: only
     /// pairs from different sources are compared, and a cluster holds at most one record of
     /// each source.
     pub fn run(&self, records: &[Vec<Option<String>>], sources: Option<&[u8]>) -> DedupOutcome {
+        self.run_inner(&self.prepare_all(records), sources, None)
+    }
+
+    /// [`run`](Self::run) over records already prepared (by [`prepare`](Self::prepare) or
+    /// [`prepare_all`](Self::prepare_all)), so that a caller can read a large input in parts
+    /// without holding its raw cells.
+    pub fn run_prepared(&self, records: &[Prepared], sources: Option<&[u8]>) -> DedupOutcome {
         self.run_inner(records, sources, None)
     }
 
@@ -249,7 +261,7 @@ impl Deduper {
         sources: Option<&[u8]>,
         model: Model,
     ) -> DedupOutcome {
-        self.run_inner(records, sources, Some(model))
+        self.run_inner(&self.prepare_all(records), sources, Some(model))
     }
 
     /// A model fitted from `pairs` of records known to be the same entity (`true`) or not.
@@ -273,11 +285,10 @@ impl Deduper {
 
     fn run_inner(
         &self,
-        records: &[Vec<Option<String>>],
+        prepared: &[Prepared],
         sources: Option<&[u8]>,
         given: Option<Model>,
     ) -> DedupOutcome {
-        let prepared: Vec<Prepared> = records.par_iter().map(|r| self.prepare(r)).collect();
         let n = prepared.len();
         let comparable_pairs = match sources {
             None => (n as u64) * (n as u64).saturating_sub(1) / 2,
@@ -287,7 +298,7 @@ impl Deduper {
             }
         };
         let cross = |a: usize, b: usize| sources.is_none_or(|s| s[a] != s[b]);
-        let candidates = self.candidates(&prepared, &cross);
+        let candidates = self.candidates(prepared, &cross);
         // One flat buffer, `width` levels per pair: no allocation per pair.
         let width = self.fields.len().max(1);
         let mut gammas: Vec<Option<u8>> = vec![None; candidates.len() * width];
@@ -300,7 +311,7 @@ impl Deduper {
         let model = match given {
             Some(model) => model,
             None => self.fit(
-                &prepared,
+                prepared,
                 &training_patterns(&candidates, &gammas, width),
                 &cross,
             ),
@@ -308,7 +319,7 @@ impl Deduper {
         let counts = if n < MIN_RECORDS_TO_LEARN {
             BatchCounts::default()
         } else {
-            BatchCounts::new(&prepared, self.fields.len())
+            BatchCounts::new(prepared, self.fields.len())
         };
         let weights = model.weights();
         let scorer = Scorer::new(&model, &weights);
@@ -366,10 +377,7 @@ impl Deduper {
     pub fn explain(&self, outcome: &DedupOutcome, a: &Prepared, b: &Prepared) -> Explanation {
         let weights = outcome.model.weights();
         self.explanation(&Scorer::new(&outcome.model, &weights), a, b, |f| {
-            outcome
-                .frequencies
-                .get(f)?
-                .share(&a.values[f].as_ref()?.text)
+            outcome.frequencies.get(f)?.share(a.value(f)?.text)
         })
     }
 
@@ -490,10 +498,10 @@ impl Deduper {
         for ((level_out, c), pair) in slot
             .iter_mut()
             .zip(&self.comparators)
-            .zip(a.values.iter().zip(&b.values))
+            .zip(a.values().zip(b.values()))
         {
             *level_out = match pair {
-                (Some(x), Some(y)) => Some(level(c, x, y)),
+                (Some(x), Some(y)) => Some(level(c, &x, &y)),
                 _ => None,
             };
         }

@@ -103,7 +103,7 @@ fn count_field(records: &[Prepared], f: usize) -> (CountedValues, Vec<u32>) {
     let mut keyed: Vec<(u64, u32)> = records
         .par_iter()
         .enumerate()
-        .filter_map(|(i, r)| Some((fnv1a(&r.values.get(f)?.as_ref()?.text), i as u32)))
+        .filter_map(|(i, r)| Some((fnv1a(r.value(f)?.text), i as u32)))
         .collect();
     keyed.par_sort_unstable();
     let mut values = CountedValues {
@@ -140,23 +140,18 @@ mod tests {
         let batch = BatchCounts::new(&records, kinds.len());
         let mut live = vec![ValueFrequencies::default(); kinds.len()];
         for record in &records {
-            for (f, value) in record.values.iter().enumerate() {
+            for (f, value) in record.values().enumerate() {
                 if let Some(v) = value {
-                    live[f].add(&v.text);
+                    live[f].add(v.text);
                 }
             }
         }
         assert_eq!(batch.share(0, 0), Some(2.0 / 3.0));
         assert_eq!(batch.share(1, 1), None, "an empty field has no share");
         let values = batch.into_values();
-        for (f, record) in records.iter().flat_map(|r| r.values.iter().enumerate()) {
+        for (f, record) in records.iter().flat_map(|r| r.values().enumerate()) {
             if let Some(v) = record {
-                assert_eq!(
-                    values[f].share(&v.text),
-                    live[f].share(&v.text),
-                    "{}",
-                    v.text
-                );
+                assert_eq!(values[f].share(v.text), live[f].share(v.text), "{}", v.text);
             }
         }
         assert_eq!(values[1].share("9999"), None);

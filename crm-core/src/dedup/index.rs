@@ -92,9 +92,9 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
         for blocking in blocking_keys(self.deduper.kinds(), &prepared) {
             self.blocks.entry(blocking.text).or_default().push(key);
         }
-        for (f, value) in prepared.values.iter().enumerate() {
+        for (f, value) in prepared.values().enumerate() {
             if let Some(v) = value {
-                self.frequencies[f].add(&v.text);
+                self.frequencies[f].add(v.text);
             }
         }
         self.records.insert(key, prepared);
@@ -113,9 +113,9 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
                 }
             }
         }
-        for (f, value) in prepared.values.iter().enumerate() {
+        for (f, value) in prepared.values().enumerate() {
             if let Some(v) = value {
-                self.frequencies[f].remove(&v.text);
+                self.frequencies[f].remove(v.text);
             }
         }
         true
@@ -159,7 +159,7 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
             &probe,
             candidates.into_iter().map(|key| (key, &self.records[&key])),
             min_probability,
-            |f| frequencies.get(f)?.share(&probe.values[f].as_ref()?.text),
+            |f| frequencies.get(f)?.share(probe.value(f)?.text),
         )
     }
 }

@@ -69,10 +69,7 @@ impl<'a> Scorer<'a> {
     ) -> f64 {
         let params = &self.model.fields[f];
         let top = usize::from(level) + 1 == params.m.len();
-        let equal = || {
-            let (x, y) = (a.values[f].as_ref(), b.values[f].as_ref());
-            x.zip(y).is_some_and(|(x, y)| x.text == y.text)
-        };
+        let equal = || (a.value(f).zip(b.value(f))).is_some_and(|(x, y)| x.text == y.text);
         match (top && equal()).then(|| share(f)).flatten() {
             Some(share) => params.exact_weight_for_frequency(share),
             None => self.weights.levels[f][usize::from(level)],
