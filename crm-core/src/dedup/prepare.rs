@@ -64,11 +64,21 @@ struct Slot {
 impl Prepared {
     /// Normalise `cells` (one per field, in `kinds` order).
     pub fn new(kinds: &[FieldKind], cells: &[Option<&str>]) -> Prepared {
-        let area = area_code_of(kinds, cells);
+        // Region cells are parsed once, for their own values and for the area code.
+        let regions: Vec<Option<Region>> = kinds
+            .iter()
+            .zip(cells)
+            .map(|(&kind, cell)| match kind {
+                FieldKind::Region => Region::parse((*cell)?.trim()).ok(),
+                _ => None,
+            })
+            .collect();
+        let area = area_code_of(&regions);
         let parts: Vec<Option<Parts>> = kinds
             .iter()
             .zip(cells)
-            .map(|(&kind, cell)| cell.and_then(|c| prepare_value(kind, c, area)))
+            .zip(&regions)
+            .map(|((&kind, cell), &region)| cell.and_then(|c| prepare_value(kind, c, area, region)))
             .collect();
         let present = parts.iter().flatten();
         let text_len: usize = present
@@ -153,18 +163,22 @@ fn value(text: String) -> Option<Parts> {
 
 /// The landline area code of the record's own place, a city before a province: salespeople
 /// type a local number (「66881234」) without the area code of the customer's city.
-fn area_code_of(kinds: &[FieldKind], cells: &[Option<&str>]) -> Option<&'static str> {
-    kinds
+fn area_code_of(regions: &[Option<Region>]) -> Option<&'static str> {
+    regions
         .iter()
-        .zip(cells)
-        .filter(|(kind, _)| **kind == FieldKind::Region)
-        .filter_map(|(_, cell)| Region::parse((*cell)?).ok())
+        .flatten()
         .filter_map(|region| Some((region.level() == RegionLevel::City, region.area_code()?)))
         .max_by_key(|(is_city, _)| *is_city)
         .map(|(_, code)| code)
 }
 
-fn prepare_value(kind: FieldKind, cell: &str, area_code: Option<&str>) -> Option<Parts> {
+/// The value of `cell`, of `kind`; `region` is the cell parsed as a region, for region cells.
+fn prepare_value(
+    kind: FieldKind,
+    cell: &str,
+    area_code: Option<&str>,
+    region: Option<Region>,
+) -> Option<Parts> {
     let cell = cell.trim();
     if cell.is_empty() {
         return None;
@@ -207,9 +221,9 @@ fn prepare_value(kind: FieldKind, cell: &str, area_code: Option<&str>) -> Option
             Err(_) => value(fold(cell)),
         },
         FieldKind::Date => normalise_date(cell).and_then(value),
-        FieldKind::Region => match Region::parse(cell) {
-            Ok(region) => value(region.code().to_string()),
-            Err(_) => value(fold(cell)),
+        FieldKind::Region => match region {
+            Some(region) => value(region.code().to_string()),
+            None => value(fold(cell)),
         },
         FieldKind::Identifier | FieldKind::Postcode => {
             value(fold(cell).chars().filter(|c| !c.is_whitespace()).collect())
