@@ -316,6 +316,25 @@ fn main() -> Result<()> {
     let sources: Option<Vec<u8>> = sources;
     let outcome = deduper.run_prepared(&records, sources.as_deref());
     let seconds = started.elapsed().as_secs_f64();
+    let mut curve = Vec::new();
+    if args.sweep || args.svg.is_some() {
+        for step in 1..20 {
+            let threshold = f64::from(step) * 0.05;
+            let swept = Deduper::with_config(
+                layout.fields.clone(),
+                DedupConfig {
+                    threshold,
+                    ..config
+                },
+            )
+            .run_prepared(&records, sources.as_deref());
+            let m = pair_metrics(&swept.clusters, &labels, sources.as_deref());
+            curve.push((threshold, m));
+        }
+    }
+    let record_count = records.len();
+    // The figures below need only the labels: give the prepared records back first.
+    drop(records);
     let has_truth = labels.iter().any(Option::is_some);
     let metrics = pair_metrics(&outcome.clusters, &labels, sources.as_deref());
     let clusters = cluster_metrics(&outcome.clusters, &labels);
@@ -343,30 +362,16 @@ fn main() -> Result<()> {
     }
     println!(
         "{} records, {} candidate pairs, {} clusters, prior {:.4}",
-        records.len(),
+        record_count,
         outcome.pairs.len(),
         outcome.clusters.len(),
         outcome.model.prior
     );
-    let mut curve = Vec::new();
-    if args.sweep || args.svg.is_some() {
-        for step in 1..20 {
-            let threshold = f64::from(step) * 0.05;
-            let swept = Deduper::with_config(
-                layout.fields.clone(),
-                DedupConfig {
-                    threshold,
-                    ..config
-                },
-            )
-            .run_prepared(&records, sources.as_deref());
-            let m = pair_metrics(&swept.clusters, &labels, sources.as_deref());
-            println!(
-                "threshold {threshold:.2} precision {:.4} recall {:.4} f1 {:.4}",
-                m.precision, m.recall, m.f1
-            );
-            curve.push((threshold, m));
-        }
+    for (threshold, m) in &curve {
+        println!(
+            "threshold {threshold:.2} precision {:.4} recall {:.4} f1 {:.4}",
+            m.precision, m.recall, m.f1
+        );
     }
     if let Some(path) = &args.svg {
         std::fs::write(path, svg(&curve)).with_context(|| format!("cannot write {path}"))?;
@@ -379,7 +384,7 @@ fn main() -> Result<()> {
         }
     };
     let report = serde_json::json!({
-        "records": records.len(),
+        "records": record_count,
         "true_pairs": if has_truth { serde_json::json!(metrics.true_pairs) } else { serde_json::Value::Null },
         "predicted_pairs": metrics.predicted_pairs,
         "precision": number(metrics.precision),

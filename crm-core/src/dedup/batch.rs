@@ -31,9 +31,7 @@ use crate::dedup::frequency::{BatchCounts, CountedValues};
 use crate::dedup::index::Match;
 use crate::dedup::kind::FieldKind;
 use crate::dedup::model::{Gamma, Model, probability};
-use crate::dedup::prepare::{
-    NEIGHBOURHOOD_RULE, Prepared, blocking_keys, for_each_key, level, sort_fields, sort_key,
-};
+use crate::dedup::prepare::{Prepared, blocking_keys, for_each_key, level, sort_fields, sort_key};
 use crate::dedup::score::Scorer;
 
 /// A field to compare: its column name and kind.
@@ -156,17 +154,13 @@ pub(crate) const MIN_RECORDS_TO_LEARN: usize = 100;
 /// The distinct agreement patterns EM learns from, with how many candidates show each. A
 /// field that a pair's blocking key forced to agree says nothing about whether the pair
 /// matches, so it counts as missing for that pair (as Splink trains per blocking rule).
-fn training_patterns(
-    candidates: &[Candidate],
-    gammas: &[Option<u8>],
-    width: usize,
-) -> Vec<(Gamma, f64)> {
+fn training_patterns(candidates: &[Candidate], gammas: &[u8], width: usize) -> Vec<(Gamma, f64)> {
     let mut counts: HashMap<Gamma, f64> = HashMap::new();
     let mut pattern: Gamma = vec![None; width];
     for (c, gamma) in candidates.iter().zip(gammas.chunks(width)) {
-        for (f, (out, level)) in pattern.iter_mut().zip(gamma).enumerate() {
+        for (f, (out, &level)) in pattern.iter_mut().zip(gamma).enumerate() {
             let forced = c.forced & 1_u64.checked_shl(f as u32).unwrap_or(0) != 0;
-            *out = if forced { None } else { *level };
+            *out = if forced { None } else { unpack(level) };
         }
         match counts.get_mut(&pattern) {
             Some(count) => *count += 1.0,
@@ -184,6 +178,19 @@ fn training_patterns(
 /// A candidate pair `(a, b)` with `a < b`, the rule that found it and the fields that rule
 /// forced to agree.
 type RuledPair = (u32, u32, u16, u64);
+
+/// A missing level in a packed buffer of levels, one byte per level.
+const MISSING: u8 = u8::MAX;
+
+/// A level as packed into one byte.
+fn pack(level: Option<u8>) -> u8 {
+    level.unwrap_or(MISSING)
+}
+
+/// A level from its packed byte.
+fn unpack(level: u8) -> Option<u8> {
+    (level != MISSING).then_some(level)
+}
 
 /// A pair to compare, with the fields its blocking key made agree by construction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,14 +306,17 @@ impl Deduper {
         };
         let cross = |a: usize, b: usize| sources.is_none_or(|s| s[a] != s[b]);
         let candidates = self.candidates(prepared, &cross);
-        // One flat buffer, `width` levels per pair: no allocation per pair.
+        // One flat buffer, `width` packed levels per pair: no allocation per pair.
         let width = self.fields.len().max(1);
-        let mut gammas: Vec<Option<u8>> = vec![None; candidates.len() * width];
+        let mut gammas: Vec<u8> = vec![MISSING; candidates.len() * width];
         gammas
             .par_chunks_mut(width)
             .zip(&candidates)
             .for_each(|(slot, c)| {
-                self.gamma_into(&prepared[c.a as usize], &prepared[c.b as usize], slot)
+                let levels = self.levels(&prepared[c.a as usize], &prepared[c.b as usize]);
+                for (out, level) in slot.iter_mut().zip(levels) {
+                    *out = pack(level);
+                }
             });
         let model = match given {
             Some(model) => model,
@@ -323,13 +333,13 @@ impl Deduper {
         };
         let weights = model.weights();
         let scorer = Scorer::new(&model, &weights);
-        let weigh = |a: u32, b: u32, gamma: &[Option<u8>]| {
+        let weigh = |a: u32, b: u32, gamma: &mut dyn Iterator<Item = Option<u8>>| {
             let (x, y) = (&prepared[a as usize], &prepared[b as usize]);
             scorer.weight(gamma, x, y, |f| counts.share(a, f))
         };
         let score = |a: u32, b: u32| {
-            let gamma = self.gamma(&prepared[a as usize], &prepared[b as usize]);
-            probability(weigh(a, b, &gamma))
+            let (x, y) = (&prepared[a as usize], &prepared[b as usize]);
+            probability(weigh(a, b, &mut self.levels(x, y)))
         };
         let score = |a: u32, b: u32| {
             if cross(a as usize, b as usize) {
@@ -342,7 +352,7 @@ impl Deduper {
             .par_iter()
             .zip(gammas.par_chunks(width))
             .map(|(c, gamma)| {
-                let weight = weigh(c.a, c.b, gamma);
+                let weight = weigh(c.a, c.b, &mut gamma.iter().map(|&l| unpack(l)));
                 ScoredPair {
                     a: c.a,
                     b: c.b,
@@ -351,6 +361,8 @@ impl Deduper {
                 }
             })
             .collect();
+        // Clustering needs neither: free them before it builds its tables.
+        drop((candidates, gammas));
         let linkage = Linkage {
             threshold: self.config.threshold,
             ..Linkage::default()
@@ -469,7 +481,7 @@ impl Deduper {
         let mut found: Vec<Match<K>> = candidates
             .filter_map(|(key, candidate)| {
                 let gamma = self.gamma(probe, candidate);
-                let p = probability(scorer.weight(&gamma, probe, candidate, &share));
+                let p = probability(scorer.weight(gamma.iter().copied(), probe, candidate, &share));
                 (p >= min_probability).then(|| Match {
                     key,
                     probability: p,
@@ -488,23 +500,22 @@ impl Deduper {
 
     /// The agreement levels of two prepared records.
     pub(crate) fn gamma(&self, a: &Prepared, b: &Prepared) -> Gamma {
-        let mut gamma = vec![None; self.fields.len()];
-        self.gamma_into(a, b, &mut gamma);
-        gamma
+        self.levels(a, b).collect()
     }
 
-    /// [`gamma`](Self::gamma) into a slot of a larger buffer.
-    fn gamma_into(&self, a: &Prepared, b: &Prepared, slot: &mut [Option<u8>]) {
-        for ((level_out, c), pair) in slot
-            .iter_mut()
-            .zip(&self.comparators)
+    /// The agreement levels of two prepared records, field by field, without allocating.
+    fn levels<'s>(
+        &'s self,
+        a: &'s Prepared,
+        b: &'s Prepared,
+    ) -> impl Iterator<Item = Option<u8>> + 's {
+        self.comparators
+            .iter()
             .zip(a.values().zip(b.values()))
-        {
-            *level_out = match pair {
+            .map(|(c, pair)| match pair {
                 (Some(x), Some(y)) => Some(level(c, &x, &y)),
                 _ => None,
-            };
-        }
+            })
     }
 
     /// Candidate pairs: records sharing a blocking key (small blocks only), plus neighbours in
@@ -515,15 +526,34 @@ impl Deduper {
         prepared: &[Prepared],
         cross: &(impl Fn(usize, usize) -> bool + Sync),
     ) -> Vec<Candidate> {
-        let mut pairs = self.block_pairs(prepared, cross);
-        pairs.append(&mut self.neighbourhood_pairs(prepared, cross));
         // The first rule that found a pair is the one it is counted under.
-        pairs.par_sort_unstable();
-        pairs.dedup_by_key(|p| (p.0, p.1));
-        pairs
-            .into_par_iter()
-            .map(|(a, b, _, forced)| Candidate { a, b, forced })
-            .collect()
+        let mut blocked = self.block_pairs(prepared, cross);
+        blocked.par_sort_unstable();
+        blocked.dedup_by_key(|p| (p.0, p.1));
+        // Most pairs are found by several keys: give back the room of the repeats.
+        blocked.shrink_to_fit();
+        let mut neighbours = self.neighbourhood_pairs(prepared, cross);
+        neighbours.par_sort_unstable();
+        neighbours.dedup();
+        // Both sorted: merged in one pass, the neighbourhood rule coming after every key's.
+        let sorted_on = sort_fields(&self.kinds);
+        let neighbour = |(a, b): (u32, u32)| Candidate {
+            a,
+            b,
+            forced: sorted_on,
+        };
+        let mut candidates = Vec::with_capacity(blocked.len() + neighbours.len());
+        let mut rest = neighbours.into_iter().peekable();
+        for (a, b, _, forced) in blocked {
+            while let Some(pair) = rest.next_if(|&pair| pair <= (a, b)) {
+                if pair < (a, b) {
+                    candidates.push(neighbour(pair));
+                }
+            }
+            candidates.push(Candidate { a, b, forced });
+        }
+        candidates.extend(rest.map(neighbour));
+        candidates
     }
 
     /// Pairs of records sharing a blocking key, from blocks of at most `max_block` records,
@@ -571,12 +601,13 @@ impl Deduper {
             .collect()
     }
 
-    /// Pairs of records at most `window` apart in name order, under the neighbourhood rule.
+    /// Pairs `(a, b)`, `a < b`, of records at most `window` apart in name order; their rule,
+    /// `NEIGHBOURHOOD_RULE`, comes after every key's.
     fn neighbourhood_pairs(
         &self,
         prepared: &[Prepared],
         cross: &(impl Fn(usize, usize) -> bool + Sync),
-    ) -> Vec<RuledPair> {
+    ) -> Vec<(u32, u32)> {
         let mut order: Vec<(String, u32)> = prepared
             .par_iter()
             .enumerate()
@@ -584,7 +615,6 @@ impl Deduper {
             .map(|(i, r)| (sort_key(&self.kinds, r), i as u32))
             .collect();
         order.par_sort_unstable();
-        let sorted_on = sort_fields(&self.kinds);
         let window = self.config.window;
         order
             .par_iter()
@@ -595,7 +625,7 @@ impl Deduper {
                     .iter()
                     .take(window)
                     .filter(move |(_, b)| cross(a as usize, *b as usize))
-                    .map(move |&(_, b)| (a.min(b), a.max(b), NEIGHBOURHOOD_RULE, sorted_on))
+                    .map(move |&(_, b)| (a.min(b), a.max(b)))
             })
             .collect()
     }

@@ -27,16 +27,16 @@ impl<'a> Scorer<'a> {
     /// The prior plus every field's contribution.
     pub(crate) fn weight(
         &self,
-        gamma: &[Option<u8>],
+        gamma: impl IntoIterator<Item = Option<u8>>,
         a: &Prepared,
         b: &Prepared,
         share: impl Fn(usize) -> Option<f64>,
     ) -> f64 {
         self.weights.prior
             + gamma
-                .iter()
+                .into_iter()
                 .enumerate()
-                .filter_map(|(f, &level)| Some(self.field_weight(f, level?, a, b, &share)))
+                .filter_map(|(f, level)| Some(self.field_weight(f, level?, a, b, &share)))
                 .sum::<f64>()
     }
 
