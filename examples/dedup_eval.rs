@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use crm::core::dedup::prepare::Prepared;
 use crm::core::dedup::{DedupConfig, Deduper, FieldKind, FieldSpec, cluster_metrics, pair_metrics};
 
 struct Args {
@@ -88,13 +89,14 @@ fn parse_args() -> Result<Args> {
     Ok(parsed)
 }
 
-/// A CSV file: its headers and rows, empty cells as `None`.
-struct Table {
+/// A CSV file opened for reading: its headers, then its records one at a time.
+struct Csv {
+    path: String,
     headers: Vec<String>,
-    rows: Vec<Vec<Option<String>>>,
+    reader: csv::Reader<std::fs::File>,
 }
 
-fn read_table(path: &str) -> Result<Table> {
+fn open(path: &str) -> Result<Csv> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_path(path)
@@ -108,61 +110,69 @@ fn read_table(path: &str) -> Result<Table> {
     if headers.iter().all(String::is_empty) {
         bail!("{path}: empty file (no header line)");
     }
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record =
-            record.with_context(|| format!("{path}: row {} is not valid UTF-8 CSV", i + 2))?;
-        rows.push(
-            record
+    Ok(Csv {
+        path: path.to_owned(),
+        headers,
+        reader,
+    })
+}
+
+impl Csv {
+    /// Call `row` with each record's cells, trimmed, empty ones as `None`.
+    fn for_each_row(mut self, mut row: impl FnMut(Vec<Option<&str>>) -> Result<()>) -> Result<()> {
+        let mut record = csv::StringRecord::new();
+        let mut rows = 0;
+        while self
+            .reader
+            .read_record(&mut record)
+            .with_context(|| format!("{}: row {} is not valid UTF-8 CSV", self.path, rows + 2))?
+        {
+            rows += 1;
+            row(record
                 .iter()
-                .map(|c| Some(c.trim().to_owned()).filter(|c| !c.is_empty()))
-                .collect(),
-        );
+                .map(|c| Some(c.trim()).filter(|c| !c.is_empty()))
+                .collect())?;
+        }
+        if rows == 0 {
+            bail!("{}: a header line but no records", self.path);
+        }
+        Ok(())
     }
-    if rows.is_empty() {
-        bail!("{path}: a header line but no records");
-    }
-    Ok(Table { headers, rows })
-}
 
-fn column(table: &Table, name: &str, path: &str) -> Result<usize> {
-    table
-        .headers
-        .iter()
-        .position(|h| h == name)
-        .with_context(|| {
-            format!(
-                "{path}: no column {name:?}; columns are {}",
-                table.headers.join(", ")
-            )
-        })
-}
-
-struct Run {
-    deduper_fields: Vec<FieldSpec>,
-    columns: Vec<usize>,
-    rows: Vec<Vec<Option<String>>>,
-    labels: Vec<Option<String>>,
-    sources: Option<Vec<u8>>,
-}
-
-fn assemble(args: &Args) -> Result<Run> {
-    let table = read_table(&args.file)?;
-    let id_col = match &args.id {
-        Some(id) => Some(column(&table, id, &args.file)?),
-        None => table
-            .headers
+    fn column(&self, name: &str) -> Result<usize> {
+        self.headers
             .iter()
-            .position(|h| h == "rec_id" || h == "id"),
+            .position(|h| h == name)
+            .with_context(|| {
+                format!(
+                    "{}: no column {name:?}; columns are {}",
+                    self.path,
+                    self.headers.join(", ")
+                )
+            })
+    }
+}
+
+/// Which columns of the input are compared, which holds the truth and which the record id.
+struct Layout {
+    fields: Vec<FieldSpec>,
+    columns: Vec<usize>,
+    id_col: Option<usize>,
+    truth_col: Option<usize>,
+}
+
+fn layout(args: &Args, csv: &Csv) -> Result<Layout> {
+    let id_col = match &args.id {
+        Some(id) => Some(csv.column(id)?),
+        None => csv.headers.iter().position(|h| h == "rec_id" || h == "id"),
     };
     let truth_col = match &args.truth {
-        Some(t) => Some(column(&table, t, &args.file)?),
-        None if args.link.is_none() => table.headers.iter().position(|h| h == "entity_id"),
+        Some(t) => Some(csv.column(t)?),
+        None if args.link.is_none() => csv.headers.iter().position(|h| h == "entity_id"),
         None => None,
     };
     let fields: Vec<(usize, FieldSpec)> = if args.fields.is_empty() {
-        table
-            .headers
+        csv.headers
             .iter()
             .enumerate()
             .filter(|(i, _)| Some(*i) != id_col && Some(*i) != truth_col)
@@ -173,141 +183,195 @@ fn assemble(args: &Args) -> Result<Run> {
     } else {
         args.fields
             .iter()
-            .map(|(col, kind)| {
-                Ok((
-                    column(&table, col, &args.file)?,
-                    FieldSpec::new(col.clone(), *kind),
-                ))
-            })
+            .map(|(col, kind)| Ok((csv.column(col)?, FieldSpec::new(col.clone(), *kind))))
             .collect::<Result<_>>()?
     };
     if fields.is_empty() {
         bail!(
             "{}: no column has a known kind; name them with --field COL=KIND",
-            args.file
+            csv.path
         );
     }
-    let (columns, deduper_fields): (Vec<usize>, Vec<FieldSpec>) = fields.into_iter().unzip();
-    let mut rows = table.rows;
-    let mut labels: Vec<Option<String>> = match truth_col {
-        Some(c) => rows.iter().map(|r| r.get(c).cloned().flatten()).collect(),
-        None => vec![None; rows.len()],
-    };
-    let mut sources = None;
-    if let (Some(other), Some(links)) = (&args.link, &args.truth_pairs) {
-        let second = read_table(other)?;
-        if second.headers != table.headers {
-            bail!("{other}: its columns differ from {}", args.file);
-        }
-        let id_col = id_col.context("linking needs an id column: pass --id COL")?;
-        let first_len = rows.len();
-        rows.extend(second.rows);
-        sources = Some((0..rows.len()).map(|i| u8::from(i >= first_len)).collect());
-        labels = link_labels(&rows, id_col, links)?;
-    }
-    let rows = rows
-        .into_iter()
-        .map(|r| {
-            columns
-                .iter()
-                .map(|&c| r.get(c).cloned().flatten())
-                .collect()
-        })
-        .collect();
-    Ok(Run {
-        deduper_fields,
+    let (columns, fields) = fields.into_iter().unzip();
+    Ok(Layout {
+        fields,
         columns,
-        rows,
-        labels,
-        sources,
+        id_col,
+        truth_col,
     })
 }
 
+/// Records read so far: prepared as they are read, in parts, so that the raw cells of a
+/// large file are never all held at once.
+#[derive(Default)]
+struct Input {
+    records: Vec<Prepared>,
+    /// Entity labels, interned.
+    labels: Vec<Option<u32>>,
+    label_ids: HashMap<String, u32>,
+    /// Record ids, kept only when linking.
+    ids: Vec<Option<String>>,
+}
+
+/// Rows prepared together: enough to keep every core busy, few enough to hold.
+const PART: usize = 50_000;
+
+impl Input {
+    fn read(&mut self, csv: Csv, layout: &Layout, deduper: &Deduper, keep_ids: bool) -> Result<()> {
+        let mut part: Vec<Vec<Option<String>>> = Vec::with_capacity(PART);
+        csv.for_each_row(|row| {
+            let cell = |c: usize| row.get(c).copied().flatten();
+            part.push(
+                layout
+                    .columns
+                    .iter()
+                    .map(|&c| cell(c).map(str::to_owned))
+                    .collect(),
+            );
+            let label = layout.truth_col.and_then(cell).map(|label| {
+                let next = self.label_ids.len() as u32;
+                *self.label_ids.entry(label.to_owned()).or_insert(next)
+            });
+            self.labels.push(label);
+            if keep_ids {
+                self.ids
+                    .push(layout.id_col.and_then(cell).map(str::to_owned));
+            }
+            if part.len() == PART {
+                self.records.extend(deduper.prepare_all(&part));
+                part.clear();
+            }
+            Ok(())
+        })?;
+        self.records.extend(deduper.prepare_all(&part));
+        Ok(())
+    }
+}
+
 /// Entity labels from a file of linked id pairs: each linked pair shares a label.
-fn link_labels(
-    rows: &[Vec<Option<String>>],
-    id_col: usize,
-    links: &str,
-) -> Result<Vec<Option<String>>> {
-    let pairs = read_table(links)?;
-    let index: HashMap<&str, usize> = rows
+fn link_labels(ids: &[Option<String>], links: &str) -> Result<Vec<Option<u32>>> {
+    let index: HashMap<&str, usize> = ids
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| r.get(id_col).and_then(|c| c.as_deref()).map(|id| (id, i)))
+        .filter_map(|(i, id)| Some((id.as_deref()?, i)))
         .collect();
-    let mut labels = vec![None; rows.len()];
-    for (n, pair) in pairs.rows.iter().enumerate() {
+    let mut labels = vec![None; ids.len()];
+    let mut n = 0;
+    open(links)?.for_each_row(|pair| {
+        n += 1;
         let id = |k: usize| {
             pair.get(k)
-                .and_then(|c| c.as_deref())
-                .with_context(|| format!("{links}: row {} lacks an id", n + 2))
+                .copied()
+                .flatten()
+                .with_context(|| format!("{links}: row {} lacks an id", n + 1))
         };
-        let (a, b) = (id(0)?, id(1)?);
         let find = |id: &str| {
             index
                 .get(id)
                 .copied()
                 .with_context(|| format!("{links}: id {id:?} is in neither file"))
         };
-        let label = Some(format!("link{n}"));
-        labels[find(a)?] = label.clone();
-        labels[find(b)?] = label;
-    }
+        let label = Some(n as u32);
+        labels[find(id(0)?)?] = label;
+        labels[find(id(1)?)?] = label;
+        Ok(())
+    })?;
     Ok(labels)
 }
 
 fn main() -> Result<()> {
     let args = parse_args()?;
     let started = Instant::now();
-    let run = assemble(&args)?;
+    let first = open(&args.file)?;
+    let layout = layout(&args, &first)?;
     let config = DedupConfig {
         threshold: args.threshold,
         ..DedupConfig::default()
     };
-    let deduper = Deduper::with_config(run.deduper_fields.clone(), config);
-    let outcome = deduper.run(&run.rows, run.sources.as_deref());
+    let deduper = Deduper::with_config(layout.fields.clone(), config);
+    let headers = first.headers.clone();
+    let linking = args.link.is_some();
+    if linking && layout.id_col.is_none() {
+        bail!("linking needs an id column: pass --id COL");
+    }
+    let mut input = Input::default();
+    input.read(first, &layout, &deduper, linking)?;
+    let mut sources = None;
+    let mut labels = std::mem::take(&mut input.labels);
+    if let (Some(other), Some(links)) = (&args.link, &args.truth_pairs) {
+        let second = open(other)?;
+        if second.headers != headers {
+            bail!("{other}: its columns differ from {}", args.file);
+        }
+        let first_len = input.records.len();
+        input.read(second, &layout, &deduper, linking)?;
+        sources = Some(
+            (0..input.records.len())
+                .map(|i| u8::from(i >= first_len))
+                .collect(),
+        );
+        labels = link_labels(&input.ids, links)?;
+    }
+    let Input { records, .. } = input;
+    let sources: Option<Vec<u8>> = sources;
+    let outcome = deduper.run_prepared(&records, sources.as_deref());
     let seconds = started.elapsed().as_secs_f64();
-    let has_truth = run.labels.iter().any(Option::is_some);
-    let metrics = pair_metrics(&outcome.clusters, &run.labels, run.sources.as_deref());
-    let clusters = cluster_metrics(&outcome.clusters, &run.labels);
-    let candidate_clusters: Vec<Vec<u32>> = outcome.pairs.iter().map(|p| vec![p.a, p.b]).collect();
-    let found_by_blocking =
-        pair_metrics(&candidate_clusters, &run.labels, run.sources.as_deref()).correct_pairs;
+    let mut curve = Vec::new();
+    if args.sweep || args.svg.is_some() {
+        for step in 1..20 {
+            let threshold = f64::from(step) * 0.05;
+            let swept = Deduper::with_config(
+                layout.fields.clone(),
+                DedupConfig {
+                    threshold,
+                    ..config
+                },
+            )
+            .run_prepared(&records, sources.as_deref());
+            let m = pair_metrics(&swept.clusters, &labels, sources.as_deref());
+            curve.push((threshold, m));
+        }
+    }
+    let record_count = records.len();
+    // The figures below need only the labels: give the prepared records back first.
+    drop(records);
+    let has_truth = labels.iter().any(Option::is_some);
+    let metrics = pair_metrics(&outcome.clusters, &labels, sources.as_deref());
+    let clusters = cluster_metrics(&outcome.clusters, &labels);
+    let cross = |a: u32, b: u32| {
+        sources
+            .as_deref()
+            .is_none_or(|s| s[a as usize] != s[b as usize])
+    };
+    let found_by_blocking = outcome
+        .pairs
+        .iter()
+        .filter(|p| {
+            let label = labels[p.a as usize];
+            label.is_some() && label == labels[p.b as usize] && cross(p.a, p.b)
+        })
+        .count();
     let pair_completeness = if metrics.true_pairs == 0 {
         1.0
     } else {
         found_by_blocking as f64 / metrics.true_pairs as f64
     };
     let reduction_ratio = 1.0 - outcome.pairs.len() as f64 / outcome.comparable_pairs.max(1) as f64;
-    for (spec, col) in run.deduper_fields.iter().zip(&run.columns) {
+    for (spec, col) in layout.fields.iter().zip(&layout.columns) {
         println!("field {:>2} {:<16} {:?}", col, spec.name, spec.kind);
     }
     println!(
         "{} records, {} candidate pairs, {} clusters, prior {:.4}",
-        run.rows.len(),
+        record_count,
         outcome.pairs.len(),
         outcome.clusters.len(),
         outcome.model.prior
     );
-    let mut curve = Vec::new();
-    if args.sweep || args.svg.is_some() {
-        for step in 1..20 {
-            let threshold = f64::from(step) * 0.05;
-            let swept = Deduper::with_config(
-                run.deduper_fields.clone(),
-                DedupConfig {
-                    threshold,
-                    ..config
-                },
-            )
-            .run(&run.rows, run.sources.as_deref());
-            let m = pair_metrics(&swept.clusters, &run.labels, run.sources.as_deref());
-            println!(
-                "threshold {threshold:.2} precision {:.4} recall {:.4} f1 {:.4}",
-                m.precision, m.recall, m.f1
-            );
-            curve.push((threshold, m));
-        }
+    for (threshold, m) in &curve {
+        println!(
+            "threshold {threshold:.2} precision {:.4} recall {:.4} f1 {:.4}",
+            m.precision, m.recall, m.f1
+        );
     }
     if let Some(path) = &args.svg {
         std::fs::write(path, svg(&curve)).with_context(|| format!("cannot write {path}"))?;
@@ -320,7 +384,7 @@ fn main() -> Result<()> {
         }
     };
     let report = serde_json::json!({
-        "records": run.rows.len(),
+        "records": record_count,
         "true_pairs": if has_truth { serde_json::json!(metrics.true_pairs) } else { serde_json::Value::Null },
         "predicted_pairs": metrics.predicted_pairs,
         "precision": number(metrics.precision),

@@ -26,14 +26,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::dedup::cluster::{Linkage, cluster};
-use crate::dedup::compare::{Comparator, fnv1a};
+use crate::dedup::compare::Comparator;
+use crate::dedup::frequency::{BatchCounts, CountedValues};
 use crate::dedup::index::Match;
 use crate::dedup::kind::FieldKind;
 use crate::dedup::model::{Gamma, Model, probability};
-use crate::dedup::prepare::{
-    NEIGHBOURHOOD_RULE, Prepared, blocking_keys, level, sort_fields, sort_key,
-};
-use crate::dedup::score::{Scorer, ValueFrequencies};
+use crate::dedup::prepare::{Prepared, blocking_keys, for_each_key, level, sort_fields, sort_key};
+use crate::dedup::score::Scorer;
 
 /// A field to compare: its column name and kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -136,7 +135,7 @@ pub struct DedupOutcome {
     /// How many pairs could have been compared (all pairs, or all cross-source pairs).
     pub comparable_pairs: u64,
     /// Value frequencies behind the term-frequency adjustment (empty for small datasets).
-    frequencies: Vec<ValueFrequencies>,
+    frequencies: Vec<CountedValues>,
 }
 
 /// The batch engine for one list of fields.
@@ -155,17 +154,13 @@ pub(crate) const MIN_RECORDS_TO_LEARN: usize = 100;
 /// The distinct agreement patterns EM learns from, with how many candidates show each. A
 /// field that a pair's blocking key forced to agree says nothing about whether the pair
 /// matches, so it counts as missing for that pair (as Splink trains per blocking rule).
-fn training_patterns(
-    candidates: &[Candidate],
-    gammas: &[Option<u8>],
-    width: usize,
-) -> Vec<(Gamma, f64)> {
+fn training_patterns(candidates: &[Candidate], gammas: &[u8], width: usize) -> Vec<(Gamma, f64)> {
     let mut counts: HashMap<Gamma, f64> = HashMap::new();
     let mut pattern: Gamma = vec![None; width];
     for (c, gamma) in candidates.iter().zip(gammas.chunks(width)) {
-        for (f, (out, level)) in pattern.iter_mut().zip(gamma).enumerate() {
+        for (f, (out, &level)) in pattern.iter_mut().zip(gamma).enumerate() {
             let forced = c.forced & 1_u64.checked_shl(f as u32).unwrap_or(0) != 0;
-            *out = if forced { None } else { *level };
+            *out = if forced { None } else { unpack(level) };
         }
         match counts.get_mut(&pattern) {
             Some(count) => *count += 1.0,
@@ -178,6 +173,23 @@ fn training_patterns(
     // A stable order keeps the fitted model identical from run to run.
     patterns.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     patterns
+}
+
+/// A candidate pair `(a, b)` with `a < b`, the rule that found it and the fields that rule
+/// forced to agree.
+type RuledPair = (u32, u32, u16, u64);
+
+/// A missing level in a packed buffer of levels, one byte per level.
+const MISSING: u8 = u8::MAX;
+
+/// A level as packed into one byte.
+fn pack(level: Option<u8>) -> u8 {
+    level.unwrap_or(MISSING)
+}
+
+/// A level from its packed byte.
+fn unpack(level: u8) -> Option<u8> {
+    (level != MISSING).then_some(level)
 }
 
 /// A pair to compare, with the fields its blocking key made agree by construction.
@@ -229,10 +241,22 @@ impl Deduper {
         Prepared::new(&self.kinds, &cells)
     }
 
+    /// Normalise many records (cells in field order), in parallel.
+    pub fn prepare_all(&self, records: &[Vec<Option<String>>]) -> Vec<Prepared> {
+        records.par_iter().map(|r| self.prepare(r)).collect()
+    }
+
     /// Deduplicate `records` (cells in field order). With `sources`, a record linkage: only
     /// pairs from different sources are compared, and a cluster holds at most one record of
     /// each source.
     pub fn run(&self, records: &[Vec<Option<String>>], sources: Option<&[u8]>) -> DedupOutcome {
+        self.run_inner(&self.prepare_all(records), sources, None)
+    }
+
+    /// [`run`](Self::run) over records already prepared (by [`prepare`](Self::prepare) or
+    /// [`prepare_all`](Self::prepare_all)), so that a caller can read a large input in parts
+    /// without holding its raw cells.
+    pub fn run_prepared(&self, records: &[Prepared], sources: Option<&[u8]>) -> DedupOutcome {
         self.run_inner(records, sources, None)
     }
 
@@ -244,7 +268,7 @@ impl Deduper {
         sources: Option<&[u8]>,
         model: Model,
     ) -> DedupOutcome {
-        self.run_inner(records, sources, Some(model))
+        self.run_inner(&self.prepare_all(records), sources, Some(model))
     }
 
     /// A model fitted from `pairs` of records known to be the same entity (`true`) or not.
@@ -268,11 +292,10 @@ impl Deduper {
 
     fn run_inner(
         &self,
-        records: &[Vec<Option<String>>],
+        prepared: &[Prepared],
         sources: Option<&[u8]>,
         given: Option<Model>,
     ) -> DedupOutcome {
-        let prepared: Vec<Prepared> = records.par_iter().map(|r| self.prepare(r)).collect();
         let n = prepared.len();
         let comparable_pairs = match sources {
             None => (n as u64) * (n as u64).saturating_sub(1) / 2,
@@ -282,46 +305,41 @@ impl Deduper {
             }
         };
         let cross = |a: usize, b: usize| sources.is_none_or(|s| s[a] != s[b]);
-        let candidates = self.candidates(&prepared, &cross);
-        // One flat buffer, `width` levels per pair: no allocation per pair.
+        let candidates = self.candidates(prepared, &cross);
+        // One flat buffer, `width` packed levels per pair: no allocation per pair.
         let width = self.fields.len().max(1);
-        let mut gammas: Vec<Option<u8>> = vec![None; candidates.len() * width];
+        let mut gammas: Vec<u8> = vec![MISSING; candidates.len() * width];
         gammas
             .par_chunks_mut(width)
             .zip(&candidates)
             .for_each(|(slot, c)| {
-                self.gamma_into(&prepared[c.a as usize], &prepared[c.b as usize], slot)
+                let levels = self.levels(&prepared[c.a as usize], &prepared[c.b as usize]);
+                for (out, level) in slot.iter_mut().zip(levels) {
+                    *out = pack(level);
+                }
             });
         let model = match given {
             Some(model) => model,
             None => self.fit(
-                &prepared,
+                prepared,
                 &training_patterns(&candidates, &gammas, width),
                 &cross,
             ),
         };
-        let frequencies = if n < MIN_RECORDS_TO_LEARN {
-            Vec::new()
+        let counts = if n < MIN_RECORDS_TO_LEARN {
+            BatchCounts::default()
         } else {
-            self.frequencies(&prepared)
+            BatchCounts::new(prepared, self.fields.len())
         };
-        let mut prepared = prepared;
-        if !frequencies.is_empty() {
-            // Looked up once per value here instead of once per agreeing pair when scoring.
-            prepared.par_iter_mut().for_each(|record| {
-                for (v, counts) in record.values.iter_mut().zip(&frequencies) {
-                    if let Some(v) = v {
-                        v.share = counts.share(&v.text);
-                    }
-                }
-            });
-        }
-        let prepared = prepared;
         let weights = model.weights();
-        let scorer = Scorer::new(&model, &weights, &frequencies);
+        let scorer = Scorer::new(&model, &weights);
+        let weigh = |a: u32, b: u32, gamma: &mut dyn Iterator<Item = Option<u8>>| {
+            let (x, y) = (&prepared[a as usize], &prepared[b as usize]);
+            scorer.weight(gamma, x, y, |f| counts.share(a, f))
+        };
         let score = |a: u32, b: u32| {
-            let (a, b) = (&prepared[a as usize], &prepared[b as usize]);
-            probability(scorer.weight(&self.gamma(a, b), a, b))
+            let (x, y) = (&prepared[a as usize], &prepared[b as usize]);
+            probability(weigh(a, b, &mut self.levels(x, y)))
         };
         let score = |a: u32, b: u32| {
             if cross(a as usize, b as usize) {
@@ -334,7 +352,7 @@ impl Deduper {
             .par_iter()
             .zip(gammas.par_chunks(width))
             .map(|(c, gamma)| {
-                let weight = scorer.weight(gamma, &prepared[c.a as usize], &prepared[c.b as usize]);
+                let weight = weigh(c.a, c.b, &mut gamma.iter().map(|&l| unpack(l)));
                 ScoredPair {
                     a: c.a,
                     b: c.b,
@@ -343,6 +361,8 @@ impl Deduper {
                 }
             })
             .collect();
+        // Clustering needs neither: free them before it builds its tables.
+        drop((candidates, gammas));
         let linkage = Linkage {
             threshold: self.config.threshold,
             ..Linkage::default()
@@ -360,7 +380,7 @@ impl Deduper {
             clusters,
             model,
             comparable_pairs,
-            frequencies,
+            frequencies: counts.into_values(),
         }
     }
 
@@ -368,25 +388,24 @@ impl Deduper {
     /// field's level, what it means and its weight, which add up to the pair's score.
     pub fn explain(&self, outcome: &DedupOutcome, a: &Prepared, b: &Prepared) -> Explanation {
         let weights = outcome.model.weights();
-        self.explanation(
-            &Scorer::new(&outcome.model, &weights, &outcome.frequencies),
-            a,
-            b,
-        )
+        self.explanation(&Scorer::new(&outcome.model, &weights), a, b, |f| {
+            outcome.frequencies.get(f)?.share(a.value(f)?.text)
+        })
     }
 
-    /// The explanation of a pair under `scorer`.
+    /// The explanation of a pair under `scorer`, with `share` as in [`Scorer`].
     pub(crate) fn explanation(
         &self,
         scorer: &Scorer<'_>,
         a: &Prepared,
         b: &Prepared,
+        share: impl Fn(usize) -> Option<f64>,
     ) -> Explanation {
         let fields = self
             .fields
             .iter()
             .zip(&self.comparators)
-            .zip(scorer.contributions(&self.gamma(a, b), a, b))
+            .zip(scorer.contributions(&self.gamma(a, b), a, b, share))
             .map(|((spec, comparator), contribution)| FieldExplanation {
                 field: spec.name.clone(),
                 level: contribution.map(|(l, _)| l),
@@ -430,7 +449,7 @@ impl Deduper {
     ) -> Vec<Match<K>> {
         let probe = self.prepare(probe);
         let weights = model.weights();
-        let scorer = Scorer::new(model, &weights, &[]);
+        let scorer = Scorer::new(model, &weights);
         let (keys, prepared): (Vec<K>, Vec<Prepared>) = candidates
             .into_iter()
             .map(|(key, cells)| (key, self.prepare(&cells)))
@@ -440,28 +459,33 @@ impl Deduper {
             &probe,
             keys.into_iter().zip(&prepared),
             min_probability,
+            |_| None,
         )
     }
 
     /// The candidates that are the same entity as `probe` with at least `min_probability`,
-    /// most likely first, with explanations. A probe with every field empty matches nothing.
+    /// most likely first, with explanations; `share` gives the share of records holding the
+    /// probe's value of a field, as in [`Scorer`]. A probe with every field empty matches
+    /// nothing.
     pub(crate) fn match_prepared<'p, K>(
         &self,
         scorer: &Scorer<'_>,
         probe: &Prepared,
         candidates: impl Iterator<Item = (K, &'p Prepared)>,
         min_probability: f64,
+        share: impl Fn(usize) -> Option<f64>,
     ) -> Vec<Match<K>> {
         if probe.is_empty() {
             return Vec::new();
         }
         let mut found: Vec<Match<K>> = candidates
             .filter_map(|(key, candidate)| {
-                let p = probability(scorer.weight(&self.gamma(probe, candidate), probe, candidate));
+                let gamma = self.gamma(probe, candidate);
+                let p = probability(scorer.weight(gamma.iter().copied(), probe, candidate, &share));
                 (p >= min_probability).then(|| Match {
                     key,
                     probability: p,
-                    explanation: self.explanation(scorer, probe, candidate),
+                    explanation: self.explanation(scorer, probe, candidate, &share),
                 })
             })
             .collect();
@@ -476,36 +500,22 @@ impl Deduper {
 
     /// The agreement levels of two prepared records.
     pub(crate) fn gamma(&self, a: &Prepared, b: &Prepared) -> Gamma {
-        let mut gamma = vec![None; self.fields.len()];
-        self.gamma_into(a, b, &mut gamma);
-        gamma
+        self.levels(a, b).collect()
     }
 
-    /// [`gamma`](Self::gamma) into a slot of a larger buffer.
-    fn gamma_into(&self, a: &Prepared, b: &Prepared, slot: &mut [Option<u8>]) {
-        for ((level_out, c), pair) in slot
-            .iter_mut()
-            .zip(&self.comparators)
-            .zip(a.values.iter().zip(&b.values))
-        {
-            *level_out = match pair {
-                (Some(x), Some(y)) => Some(level(c, x, y)),
+    /// The agreement levels of two prepared records, field by field, without allocating.
+    fn levels<'s>(
+        &'s self,
+        a: &'s Prepared,
+        b: &'s Prepared,
+    ) -> impl Iterator<Item = Option<u8>> + 's {
+        self.comparators
+            .iter()
+            .zip(a.values().zip(b.values()))
+            .map(|(c, pair)| match pair {
+                (Some(x), Some(y)) => Some(level(c, &x, &y)),
                 _ => None,
-            };
-        }
-    }
-
-    /// How often each exact value occurs, per field.
-    fn frequencies(&self, prepared: &[Prepared]) -> Vec<ValueFrequencies> {
-        let mut frequencies = vec![ValueFrequencies::default(); self.fields.len()];
-        for record in prepared {
-            for (f, value) in record.values.iter().enumerate() {
-                if let Some(v) = value {
-                    frequencies[f].add(&v.text);
-                }
-            }
-        }
-        frequencies
+            })
     }
 
     /// Candidate pairs: records sharing a blocking key (small blocks only), plus neighbours in
@@ -514,56 +524,109 @@ impl Deduper {
     fn candidates(
         &self,
         prepared: &[Prepared],
-        cross: &impl Fn(usize, usize) -> bool,
+        cross: &(impl Fn(usize, usize) -> bool + Sync),
     ) -> Vec<Candidate> {
-        // Keys by their hash: a collision only adds candidate pairs, which scoring rejects.
-        let mut blocks: HashMap<u64, (u16, u64, Vec<u32>)> = HashMap::new();
-        for (i, record) in prepared.iter().enumerate() {
-            if record.is_empty() {
-                continue;
-            }
-            for key in blocking_keys(&self.kinds, record) {
-                blocks
-                    .entry(fnv1a(&key.text))
-                    .or_insert((key.rule, key.fields, Vec::new()))
-                    .2
-                    .push(i as u32);
-            }
-        }
-        let mut pairs: Vec<(u32, u32, u16, u64)> = Vec::new();
-        for (rule, fields, members) in blocks
-            .values()
-            .filter(|b| b.2.len() <= self.config.max_block)
-        {
-            for (x, &a) in members.iter().enumerate() {
-                for &b in &members[x + 1..] {
-                    if a != b && cross(a as usize, b as usize) {
-                        pairs.push((a.min(b), a.max(b), *rule, *fields));
-                    }
+        // The first rule that found a pair is the one it is counted under.
+        let mut blocked = self.block_pairs(prepared, cross);
+        blocked.par_sort_unstable();
+        blocked.dedup_by_key(|p| (p.0, p.1));
+        // Most pairs are found by several keys: give back the room of the repeats.
+        blocked.shrink_to_fit();
+        let mut neighbours = self.neighbourhood_pairs(prepared, cross);
+        neighbours.par_sort_unstable();
+        neighbours.dedup();
+        // Both sorted: merged in one pass, the neighbourhood rule coming after every key's.
+        let sorted_on = sort_fields(&self.kinds);
+        let neighbour = |(a, b): (u32, u32)| Candidate {
+            a,
+            b,
+            forced: sorted_on,
+        };
+        let mut candidates = Vec::with_capacity(blocked.len() + neighbours.len());
+        let mut rest = neighbours.into_iter().peekable();
+        for (a, b, _, forced) in blocked {
+            while let Some(pair) = rest.next_if(|&pair| pair <= (a, b)) {
+                if pair < (a, b) {
+                    candidates.push(neighbour(pair));
                 }
             }
+            candidates.push(Candidate { a, b, forced });
         }
+        candidates.extend(rest.map(neighbour));
+        candidates
+    }
+
+    /// Pairs of records sharing a blocking key, from blocks of at most `max_block` records,
+    /// with the key's rule and forced fields.
+    fn block_pairs(
+        &self,
+        prepared: &[Prepared],
+        cross: &(impl Fn(usize, usize) -> bool + Sync),
+    ) -> Vec<RuledPair> {
+        // Keys by their hash: a collision only adds candidate pairs, which scoring rejects.
+        // Sorted by key, then record: each block is a run, its members in record order, and
+        // its rule that of its first record's key.
+        let mut keyed: Vec<(u64, u32, u16, u64)> = prepared
+            .par_iter()
+            .enumerate()
+            .filter(|(_, record)| !record.is_empty())
+            .flat_map_iter(|(i, record)| {
+                let mut keys = Vec::new();
+                for_each_key(&self.kinds, record, |key| {
+                    keys.push((key.hash(), i as u32, key.rule, key.fields));
+                });
+                keys
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        keyed.dedup_by_key(|k| (k.0, k.1));
+        let blocks: Vec<&[(u64, u32, u16, u64)]> = keyed
+            .chunk_by(|x, y| x.0 == y.0)
+            .filter(|block| (2..=self.config.max_block).contains(&block.len()))
+            .collect();
+        blocks
+            .into_par_iter()
+            .flat_map_iter(|block| {
+                let (_, _, rule, fields) = block[0];
+                block
+                    .iter()
+                    .enumerate()
+                    .flat_map(move |(x, &(_, a, _, _))| {
+                        block[x + 1..]
+                            .iter()
+                            .filter(move |&&(_, b, _, _)| cross(a as usize, b as usize))
+                            .map(move |&(_, b, _, _)| (a, b, rule, fields))
+                    })
+            })
+            .collect()
+    }
+
+    /// Pairs `(a, b)`, `a < b`, of records at most `window` apart in name order; their rule,
+    /// `NEIGHBOURHOOD_RULE`, comes after every key's.
+    fn neighbourhood_pairs(
+        &self,
+        prepared: &[Prepared],
+        cross: &(impl Fn(usize, usize) -> bool + Sync),
+    ) -> Vec<(u32, u32)> {
         let mut order: Vec<(String, u32)> = prepared
-            .iter()
+            .par_iter()
             .enumerate()
             .filter(|(_, r)| !r.is_empty())
             .map(|(i, r)| (sort_key(&self.kinds, r), i as u32))
             .collect();
-        order.sort_unstable();
-        let sorted_on = sort_fields(&self.kinds);
-        for (x, (_, a)) in order.iter().enumerate() {
-            for (_, b) in order.iter().skip(x + 1).take(self.config.window) {
-                if cross(*a as usize, *b as usize) {
-                    pairs.push(((*a).min(*b), (*a).max(*b), NEIGHBOURHOOD_RULE, sorted_on));
-                }
-            }
-        }
-        // The first rule that found a pair is the one it is counted under.
-        pairs.sort_unstable();
-        pairs.dedup_by_key(|p| (p.0, p.1));
-        pairs
-            .into_iter()
-            .map(|(a, b, _, forced)| Candidate { a, b, forced })
+        order.par_sort_unstable();
+        let window = self.config.window;
+        order
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(x, (_, a))| {
+                let a = *a;
+                order[x + 1..]
+                    .iter()
+                    .take(window)
+                    .filter(move |(_, b)| cross(a as usize, *b as usize))
+                    .map(move |&(_, b)| (a.min(b), a.max(b)))
+            })
             .collect()
     }
 

@@ -7,6 +7,7 @@
 //! average linkage with a veto.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 /// When two clusters may merge.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -126,9 +127,9 @@ pub struct PairMetrics {
 
 /// Count pairs within groups of `labels` (records sharing a label), only between different
 /// `sources` when given (record linkage), and score `clusters` against them.
-pub fn pair_metrics(
+pub fn pair_metrics<L: Eq + Hash>(
     clusters: &[Vec<u32>],
-    labels: &[Option<String>],
+    labels: &[Option<L>],
     sources: Option<&[u8]>,
 ) -> PairMetrics {
     let counts = |group: &[u32]| -> u64 {
@@ -143,21 +144,16 @@ pub fn pair_metrics(
             }
         }
     };
-    let mut truth: HashMap<&str, Vec<u32>> = HashMap::new();
-    for (i, label) in labels.iter().enumerate() {
-        if let Some(label) = label {
-            truth.entry(label.as_str()).or_default().push(i as u32);
-        }
-    }
+    let truth = groups(labels);
     let true_pairs: u64 = truth.values().map(|g| counts(g)).sum();
     let predicted_pairs: u64 = clusters.iter().map(|c| counts(c)).sum();
     let correct_pairs: u64 = clusters
         .iter()
         .map(|c| {
-            let mut by_label: HashMap<&str, Vec<u32>> = HashMap::new();
+            let mut by_label: HashMap<&L, Vec<u32>> = HashMap::new();
             for &r in c {
                 if let Some(label) = &labels[r as usize] {
-                    by_label.entry(label.as_str()).or_default().push(r);
+                    by_label.entry(label).or_default().push(r);
                 }
             }
             by_label.values().map(|g| counts(g)).sum::<u64>()
@@ -187,6 +183,17 @@ pub fn pair_metrics(
     }
 }
 
+/// The records of each label, in order.
+fn groups<L: Eq + Hash>(labels: &[Option<L>]) -> HashMap<&L, Vec<u32>> {
+    let mut groups: HashMap<&L, Vec<u32>> = HashMap::new();
+    for (i, label) in labels.iter().enumerate() {
+        if let Some(label) = label {
+            groups.entry(label).or_default().push(i as u32);
+        }
+    }
+    groups
+}
+
 /// Cluster-level quality: how many clusters are exactly right.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct ClusterMetrics {
@@ -204,13 +211,11 @@ pub struct ClusterMetrics {
 
 /// Score `clusters` against entity `labels` cluster by cluster: a predicted cluster counts
 /// only when it holds exactly the records of one entity (records without a label never do).
-pub fn cluster_metrics(clusters: &[Vec<u32>], labels: &[Option<String>]) -> ClusterMetrics {
-    let mut truth: HashMap<&str, Vec<u32>> = HashMap::new();
-    for (i, label) in labels.iter().enumerate() {
-        if let Some(label) = label {
-            truth.entry(label.as_str()).or_default().push(i as u32);
-        }
-    }
+pub fn cluster_metrics<L: Eq + Hash>(
+    clusters: &[Vec<u32>],
+    labels: &[Option<L>],
+) -> ClusterMetrics {
+    let truth = groups(labels);
     let true_clusters = truth.values().filter(|g| g.len() >= 2).count() as u64;
     let exact_clusters = clusters
         .iter()
@@ -218,7 +223,7 @@ pub fn cluster_metrics(clusters: &[Vec<u32>], labels: &[Option<String>]) -> Clus
             let Some(Some(label)) = labels.get(c[0] as usize) else {
                 return false;
             };
-            let mut members = truth.get(label.as_str()).cloned().unwrap_or_default();
+            let mut members = truth.get(label).cloned().unwrap_or_default();
             members.sort_unstable();
             let mut cluster = (*c).clone();
             cluster.sort_unstable();

@@ -383,10 +383,7 @@ fn token_set_level(a: &str, b: &str) -> u8 {
 /// The tokens of `text` as sorted, distinct 64-bit hashes: computed once per record, they make
 /// [`token_set_level_of_hashes`] an integer merge instead of tokenising on every comparison.
 pub(crate) fn token_hashes(text: &str) -> Vec<u64> {
-    let mut hashes: Vec<u64> = tokens(text).into_iter().map(fnv1a).collect();
-    hashes.sort_unstable();
-    hashes.dedup();
-    hashes
+    sorted_distinct(each_token(text).map(fnv1a).collect())
 }
 
 /// [`Comparator::TokenSet`]'s level of two unequal, non-empty texts from their
@@ -398,7 +395,16 @@ pub(crate) fn token_set_level_of_hashes(a: &[u64], b: &[u64]) -> u8 {
 /// FNV-1a: a fast, stable 64-bit hash, for tokens and blocking keys; collisions are
 /// vanishingly rare at these sizes, and one would only add a candidate pair.
 pub(crate) fn fnv1a(token: &str) -> u64 {
-    token.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+    fnv1a_extend(FNV_OFFSET, token.as_bytes())
+}
+
+/// The FNV-1a hash of nothing, where hashing starts.
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Continue an FNV-1a `hash` over `bytes`: hashing two slices in turn equals hashing them
+/// joined.
+pub(crate) fn fnv1a_extend(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |hash, &byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
 }
@@ -406,25 +412,33 @@ pub(crate) fn fnv1a(token: &str) -> u64 {
 /// The distinct tokens of `text`, sorted, as slices of it: whitespace-separated words, but
 /// character bigrams of words with Han characters (a lone character stays a token).
 fn tokens(text: &str) -> Vec<&str> {
-    let mut tokens = Vec::new();
-    for word in text.split_whitespace() {
-        if word.chars().any(is_han) {
-            push_bigrams(word, &mut tokens);
-        } else {
-            tokens.push(word);
-        }
-    }
-    tokens.sort_unstable();
-    tokens.dedup();
-    tokens
+    sorted_distinct(each_token(text).collect())
 }
 
-/// Pushes the character bigrams of `word`, or `word` itself when it has one character.
-fn push_bigrams<'a>(word: &'a str, tokens: &mut Vec<&'a str>) {
+/// The tokens of `text` in order, repeats included (see [`tokens`]).
+fn each_token(text: &str) -> impl Iterator<Item = &str> {
+    text.split_whitespace().flat_map(|word| {
+        let han = word.chars().any(is_han);
+        let whole = (!han).then_some(word);
+        whole
+            .into_iter()
+            .chain(han.then(|| bigrams(word)).into_iter().flatten())
+    })
+}
+
+/// The character bigrams of `word`, or `word` itself when it has one character.
+fn bigrams(word: &str) -> impl Iterator<Item = &str> {
     let starts = word.char_indices().map(|(start, _)| start);
     // A bigram ends where the character after next starts, or at the end of the word.
     let ends = starts.clone().skip(2).chain(std::iter::once(word.len()));
-    tokens.extend(starts.zip(ends).map(|(start, end)| &word[start..end]));
+    starts.zip(ends).map(|(start, end)| &word[start..end])
+}
+
+/// `items` sorted, without repeats.
+fn sorted_distinct<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+    items.sort_unstable();
+    items.dedup();
+    items
 }
 
 /// The Jaccard overlap of two sorted sets of tokens; 0 when both are empty (blank text is no

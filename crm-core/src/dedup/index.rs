@@ -26,9 +26,10 @@ use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
 use crate::dedup::batch::{Deduper, Explanation, MIN_RECORDS_TO_LEARN};
+use crate::dedup::frequency::ValueFrequencies;
 use crate::dedup::model::{Model, Weights};
 use crate::dedup::prepare::{Prepared, blocking_keys};
-use crate::dedup::score::{Scorer, ValueFrequencies};
+use crate::dedup::score::Scorer;
 
 /// A likely duplicate found by [`DedupIndex::matches`].
 #[derive(Debug, Clone, PartialEq)]
@@ -91,9 +92,9 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
         for blocking in blocking_keys(self.deduper.kinds(), &prepared) {
             self.blocks.entry(blocking.text).or_default().push(key);
         }
-        for (f, value) in prepared.values.iter().enumerate() {
+        for (f, value) in prepared.values().enumerate() {
             if let Some(v) = value {
-                self.frequencies[f].add(&v.text);
+                self.frequencies[f].add(v.text);
             }
         }
         self.records.insert(key, prepared);
@@ -112,9 +113,9 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
                 }
             }
         }
-        for (f, value) in prepared.values.iter().enumerate() {
+        for (f, value) in prepared.values().enumerate() {
             if let Some(v) = value {
-                self.frequencies[f].remove(&v.text);
+                self.frequencies[f].remove(v.text);
             }
         }
         true
@@ -151,13 +152,14 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
         } else {
             &self.frequencies
         };
-        let scorer = Scorer::new(&self.model, &self.weights, frequencies);
+        let scorer = Scorer::new(&self.model, &self.weights);
         let candidates = self.candidates_of(&probe);
         self.deduper.match_prepared(
             &scorer,
             &probe,
             candidates.into_iter().map(|key| (key, &self.records[&key])),
             min_probability,
+            |f| frequencies.get(f)?.share(probe.value(f)?.text),
         )
     }
 }

@@ -20,6 +20,7 @@ pub mod batch;
 pub mod cluster;
 pub mod compare;
 pub mod date;
+mod frequency;
 pub mod index;
 pub mod kind;
 pub mod model;

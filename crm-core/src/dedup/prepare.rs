@@ -5,7 +5,9 @@
 //! count as exact agreement (pinyin keys, so 「张伟」 meets "Zhang Wei"), and yields the
 //! blocking keys that make two records candidates.
 
-use crate::dedup::compare::{Comparator, token_hashes, token_set_level_of_hashes};
+use crate::dedup::compare::{
+    Comparator, FNV_OFFSET, fnv1a_extend, token_hashes, token_set_level_of_hashes,
+};
 use crate::dedup::date::normalise_date;
 use crate::dedup::kind::FieldKind;
 use crate::dedup::normalize::company::CompanyKey;
@@ -13,68 +15,170 @@ use crate::dedup::normalize::person::PersonKey;
 use crate::dedup::normalize::{fold, pinyin_key};
 use crate::value::{Email, Phone, Region, RegionLevel};
 
-/// A field's normalised value.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PreparedValue {
+/// A field's normalised value, borrowed from its [`Prepared`] record.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PreparedValue<'a> {
     /// The form comparators see.
-    pub text: String,
-    /// Other forms whose equality counts as exact agreement (pinyin keys, name orders).
-    pub variants: Vec<String>,
+    pub text: &'a str,
     /// For company names: the region named in it, so branches in different cities differ.
     pub region: Option<Region>,
     /// For addresses and free text: the token hashes the token-set comparator uses.
-    pub tokens: Vec<u64>,
-    /// The share of records holding this exact value, when a batch run has counted them.
-    pub share: Option<f64>,
+    pub tokens: &'a [u64],
+    /// The variants, each after a [`VARIANT_SEPARATOR`].
+    variants: &'a str,
 }
 
+impl<'a> PreparedValue<'a> {
+    /// Other forms whose equality counts as exact agreement (pinyin keys, name orders).
+    pub fn variants(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.variants.split(VARIANT_SEPARATOR).skip(1)
+    }
+}
+
+/// Put before each variant of a value. Variants are pinyin keys and lowercase names, which
+/// never hold it; one that did would only count as two variants.
+const VARIANT_SEPARATOR: char = '\0';
+
 /// A record ready for comparison: one optional value per field.
+///
+/// Compact, as a batch holds millions: every value's text and variants in one string, every
+/// token hash in one slice, and per field where its parts end.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Prepared {
-    /// Values in field order; `None` where the cell is empty or unusable.
-    pub values: Vec<Option<PreparedValue>>,
+    text: Box<str>,
+    tokens: Box<[u64]>,
+    slots: Box<[Slot]>,
+}
+
+/// Where a field's value lies in its record: its text and variants end at `end` in the record's
+/// text (starting where the previous field's end), the text alone at `text_end`; its tokens
+/// end at `tokens_end`. A field without a value has an empty text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Slot {
+    end: u32,
+    text_end: u32,
+    tokens_end: u32,
+    region: Option<Region>,
 }
 
 impl Prepared {
     /// Normalise `cells` (one per field, in `kinds` order).
     pub fn new(kinds: &[FieldKind], cells: &[Option<&str>]) -> Prepared {
-        let area = area_code_of(kinds, cells);
+        // Region cells are parsed once, for their own values and for the area code.
+        let regions: Vec<Option<Region>> = kinds
+            .iter()
+            .zip(cells)
+            .map(|(&kind, cell)| match kind {
+                FieldKind::Region => Region::parse((*cell)?.trim()).ok(),
+                _ => None,
+            })
+            .collect();
+        let area = area_code_of(&regions);
+        let parts: Vec<Option<Parts>> = kinds
+            .iter()
+            .zip(cells)
+            .zip(&regions)
+            .map(|((&kind, cell), &region)| cell.and_then(|c| prepare_value(kind, c, area, region)))
+            .collect();
+        let present = parts.iter().flatten();
+        let text_len: usize = present
+            .clone()
+            .map(|p| p.text.len() + p.variants.iter().map(|v| v.len() + 1).sum::<usize>())
+            .sum();
+        let mut text = String::with_capacity(text_len);
+        let mut tokens = Vec::with_capacity(present.map(|p| p.tokens.len()).sum());
+        let offset = |len: usize| u32::try_from(len).expect("a record's text fits in 4 GiB");
+        let slots = parts
+            .into_iter()
+            .map(|part| {
+                let mut region = None;
+                let mut text_end = text.len();
+                if let Some(part) = part {
+                    text.push_str(&part.text);
+                    text_end = text.len();
+                    for variant in &part.variants {
+                        text.push(VARIANT_SEPARATOR);
+                        text.push_str(variant);
+                    }
+                    tokens.extend_from_slice(&part.tokens);
+                    region = part.region;
+                }
+                Slot {
+                    end: offset(text.len()),
+                    text_end: offset(text_end),
+                    tokens_end: offset(tokens.len()),
+                    region,
+                }
+            })
+            .collect();
         Prepared {
-            values: kinds
-                .iter()
-                .zip(cells)
-                .map(|(&kind, cell)| cell.and_then(|c| prepare_value(kind, c, area)))
-                .collect(),
+            text: text.into_boxed_str(),
+            tokens: tokens.into_boxed_slice(),
+            slots,
         }
+    }
+
+    /// The value of field `f`; `None` where the cell is empty or unusable.
+    pub fn value(&self, f: usize) -> Option<PreparedValue<'_>> {
+        let slot = self.slots.get(f)?;
+        let (start, tokens_start) = match f.checked_sub(1).map(|g| self.slots[g]) {
+            Some(previous) => (previous.end as usize, previous.tokens_end as usize),
+            None => (0, 0),
+        };
+        let text_end = slot.text_end as usize;
+        (text_end > start).then(|| PreparedValue {
+            text: &self.text[start..text_end],
+            region: slot.region,
+            tokens: &self.tokens[tokens_start..slot.tokens_end as usize],
+            variants: &self.text[text_end..slot.end as usize],
+        })
+    }
+
+    /// The values in field order; `None` where the cell is empty or unusable.
+    pub fn values(&self) -> impl Iterator<Item = Option<PreparedValue<'_>>> {
+        (0..self.slots.len()).map(|f| self.value(f))
     }
 
     /// Whether every field is empty: such a record never matches anything.
     pub fn is_empty(&self) -> bool {
-        self.values.iter().all(Option::is_none)
+        self.text.is_empty()
     }
 }
 
-fn value(text: String) -> Option<PreparedValue> {
-    (!text.is_empty()).then(|| PreparedValue {
+/// A field's normalised value while its record is put together.
+#[derive(Debug, Default)]
+struct Parts {
+    text: String,
+    variants: Vec<String>,
+    region: Option<Region>,
+    tokens: Vec<u64>,
+}
+
+fn value(text: String) -> Option<Parts> {
+    (!text.is_empty()).then(|| Parts {
         text,
-        ..PreparedValue::default()
+        ..Parts::default()
     })
 }
 
 /// The landline area code of the record's own place, a city before a province: salespeople
 /// type a local number (「66881234」) without the area code of the customer's city.
-fn area_code_of(kinds: &[FieldKind], cells: &[Option<&str>]) -> Option<&'static str> {
-    kinds
+fn area_code_of(regions: &[Option<Region>]) -> Option<&'static str> {
+    regions
         .iter()
-        .zip(cells)
-        .filter(|(kind, _)| **kind == FieldKind::Region)
-        .filter_map(|(_, cell)| Region::parse((*cell)?).ok())
+        .flatten()
         .filter_map(|region| Some((region.level() == RegionLevel::City, region.area_code()?)))
         .max_by_key(|(is_city, _)| *is_city)
         .map(|(_, code)| code)
 }
 
-fn prepare_value(kind: FieldKind, cell: &str, area_code: Option<&str>) -> Option<PreparedValue> {
+/// The value of `cell`, of `kind`; `region` is the cell parsed as a region, for region cells.
+fn prepare_value(
+    kind: FieldKind,
+    cell: &str,
+    area_code: Option<&str>,
+    region: Option<Region>,
+) -> Option<Parts> {
     let cell = cell.trim();
     if cell.is_empty() {
         return None;
@@ -117,9 +221,9 @@ fn prepare_value(kind: FieldKind, cell: &str, area_code: Option<&str>) -> Option
             Err(_) => value(fold(cell)),
         },
         FieldKind::Date => normalise_date(cell).and_then(value),
-        FieldKind::Region => match Region::parse(cell) {
-            Ok(region) => value(region.code().to_string()),
-            Err(_) => value(fold(cell)),
+        FieldKind::Region => match region {
+            Some(region) => value(region.code().to_string()),
+            None => value(fold(cell)),
         },
         FieldKind::Identifier | FieldKind::Postcode => {
             value(fold(cell).chars().filter(|c| !c.is_whitespace()).collect())
@@ -134,7 +238,7 @@ fn prepare_value(kind: FieldKind, cell: &str, area_code: Option<&str>) -> Option
 /// The agreement level of two values under `comparator`: the comparator's own level, raised to
 /// exact when an alternative form agrees, and lowered to disagreement when the two name
 /// different regions (branches in different cities are different customers).
-pub fn level(comparator: &Comparator, a: &PreparedValue, b: &PreparedValue) -> u8 {
+pub fn level(comparator: &Comparator, a: &PreparedValue<'_>, b: &PreparedValue<'_>) -> u8 {
     if let (Some(ra), Some(rb)) = (a.region, b.region)
         && !ra.is_within(rb)
         && !rb.is_within(ra)
@@ -146,14 +250,13 @@ pub fn level(comparator: &Comparator, a: &PreparedValue, b: &PreparedValue) -> u
         Comparator::TokenSet
             if a.text != b.text && !a.tokens.is_empty() && !b.tokens.is_empty() =>
         {
-            token_set_level_of_hashes(&a.tokens, &b.tokens)
+            token_set_level_of_hashes(a.tokens, b.tokens)
         }
-        _ => comparator.compare(&a.text, &b.text),
+        _ => comparator.compare(a.text, b.text),
     };
     if direct < top
-        && a.variants
-            .iter()
-            .any(|v| b.variants.contains(v) || *v == b.text)
+        && a.variants()
+            .any(|v| v == b.text || b.variants().any(|w| w == v))
     {
         return top;
     }
@@ -216,52 +319,121 @@ fn bit(field: usize) -> u64 {
 /// The blocking keys of a prepared record.
 pub fn blocking_keys(kinds: &[FieldKind], record: &Prepared) -> Vec<BlockingKey> {
     let mut keys = Vec::new();
-    for (f, (&kind, v)) in kinds.iter().zip(&record.values).enumerate() {
+    for_each_key(kinds, record, |key| {
+        keys.push(BlockingKey {
+            text: key.text(),
+            fields: key.fields,
+            rule: key.rule,
+        });
+    });
+    keys
+}
+
+/// What a blocking key is made of, so that a key's text (for the live index) and its hash (for
+/// batch runs) come from one definition.
+#[derive(Debug, Clone, Copy)]
+enum KeyLabel {
+    /// The normalised value of a field: `{field}={value}`.
+    Value(usize),
+    /// An alternative form of a field's value: `{field}~{variant}`.
+    Variant(usize),
+    /// Given-name and surname prefixes together: `gs={given}|{surname}`.
+    NamePrefix,
+}
+
+/// A blocking key borrowed from a record, before it is written out or hashed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeyRef<'a> {
+    label: KeyLabel,
+    values: [&'a str; 2],
+    /// See [`BlockingKey::fields`].
+    pub(crate) fields: u64,
+    /// See [`BlockingKey::rule`].
+    pub(crate) rule: u16,
+}
+
+impl KeyRef<'_> {
+    /// The key as text; keys of different fields or kinds never share a text.
+    fn text(&self) -> String {
+        let [first, second] = self.values;
+        match self.label {
+            KeyLabel::Value(f) => format!("{f}={first}"),
+            KeyLabel::Variant(f) => format!("{f}~{first}"),
+            KeyLabel::NamePrefix => format!("gs={first}|{second}"),
+        }
+    }
+
+    /// A 64-bit hash that tells keys apart as their [`text`](Self::text) does, without
+    /// writing the text out.
+    pub(crate) fn hash(&self) -> u64 {
+        let (tag, field) = match self.label {
+            KeyLabel::Value(f) => (b'=', f),
+            KeyLabel::Variant(f) => (b'~', f),
+            KeyLabel::NamePrefix => (b'|', usize::MAX),
+        };
+        let [first, second] = self.values;
+        [
+            &(field as u64).to_le_bytes()[..],
+            &[tag],
+            first.as_bytes(),
+            &[0xff],
+            second.as_bytes(),
+        ]
+        .iter()
+        .fold(FNV_OFFSET, |hash, bytes| fnv1a_extend(hash, bytes))
+    }
+}
+
+/// Call `emit` with each blocking key of a prepared record.
+pub(crate) fn for_each_key<'a>(
+    kinds: &[FieldKind],
+    record: &'a Prepared,
+    mut emit: impl FnMut(KeyRef<'a>),
+) {
+    for (f, (&kind, v)) in kinds.iter().zip(record.values()).enumerate() {
         let Some(v) = v else { continue };
-        let key = |text: String| BlockingKey {
-            text,
+        let key = |label, value| KeyRef {
+            label,
+            values: [value, ""],
             fields: forced_by(kind, f),
             rule: rule_of(kind, f),
         };
         match kind {
             FieldKind::Phone | FieldKind::Email | FieldKind::Identifier | FieldKind::Date => {
-                keys.push(key(format!("{f}={}", v.text)));
+                emit(key(KeyLabel::Value(f), v.text));
             }
             FieldKind::CompanyName | FieldKind::PersonName => {
-                keys.push(key(format!("{f}={}", v.text)));
-                keys.extend(v.variants.iter().map(|p| key(format!("{f}~{p}"))));
+                emit(key(KeyLabel::Value(f), v.text));
+                for p in v.variants() {
+                    emit(key(KeyLabel::Variant(f), p));
+                }
             }
             _ => {}
         }
     }
     // Name prefixes together: typos rarely hit the first letters of both names.
     let prefix = |k: FieldKind| {
-        kinds
+        let (f, text) = kinds
             .iter()
-            .zip(&record.values)
-            .position(|(kind, v)| *kind == k && v.is_some())
-            .and_then(|f| {
-                Some((
-                    f,
-                    record.values[f]
-                        .as_ref()?
-                        .text
-                        .chars()
-                        .take(2)
-                        .collect::<String>(),
-                ))
-            })
+            .zip(record.values())
+            .enumerate()
+            .find_map(|(f, (kind, v))| Some((f, v.filter(|_| *kind == k)?.text)))?;
+        let end = text
+            .char_indices()
+            .nth(2)
+            .map_or(text.len(), |(end, _)| end);
+        Some((f, &text[..end]))
     };
     if let (Some((gf, g)), Some((sf, s))) =
         (prefix(FieldKind::GivenName), prefix(FieldKind::Surname))
     {
-        keys.push(BlockingKey {
-            text: format!("gs={g}|{s}"),
+        emit(KeyRef {
+            label: KeyLabel::NamePrefix,
+            values: [g, s],
             fields: bit(gf) | bit(sf),
             rule: NAME_PREFIX_RULE,
         });
     }
-    keys
 }
 
 /// The fields that lead the sort key: neighbours in that order agree on them more often than
@@ -294,10 +466,10 @@ const SORT_ORDER: [FieldKind; 5] = [
 pub fn sort_key(kinds: &[FieldKind], record: &Prepared) -> String {
     let mut key = String::new();
     for want in SORT_ORDER {
-        for (kind, v) in kinds.iter().zip(&record.values) {
+        for (kind, v) in kinds.iter().zip(record.values()) {
             if *kind == want {
                 if let Some(v) = v {
-                    key.push_str(v.variants.first().unwrap_or(&v.text));
+                    key.push_str(v.variants().next().unwrap_or(v.text));
                 }
                 key.push('|');
             }
@@ -311,16 +483,54 @@ mod tests {
     use super::*;
 
     #[test]
+    fn values_keep_their_text_variants_region_and_tokens() {
+        let kinds = [
+            FieldKind::CompanyName,
+            FieldKind::Phone,
+            FieldKind::PersonName,
+            FieldKind::Address,
+        ];
+        let record = Prepared::new(
+            &kinds,
+            &[
+                Some("北京华为技术有限公司"),
+                None,
+                Some("张伟"),
+                Some("北京市 朝阳区"),
+            ],
+        );
+        let company = record.value(0).unwrap();
+        assert_eq!(company.text, "华为");
+        assert_eq!(company.variants().collect::<Vec<_>>(), ["huawei"]);
+        assert_eq!(company.region.map(Region::code), Some(110000));
+        assert!(company.tokens.is_empty());
+        assert_eq!(record.value(1), None);
+        let person = record.value(2).unwrap();
+        assert_eq!(person.text, "张伟");
+        assert_eq!(
+            person.variants().collect::<Vec<_>>(),
+            ["zhangwei", "weizhang"]
+        );
+        let address = record.value(3).unwrap();
+        assert_eq!(address.tokens, token_hashes("北京市 朝阳区"));
+        assert_eq!(address.variants().count(), 0);
+        assert_eq!(record.value(4), None);
+        assert_eq!(record.values().flatten().count(), 3);
+        assert!(!record.is_empty());
+        assert!(Prepared::new(&kinds, &[None, Some(" "), None, None]).is_empty());
+    }
+
+    #[test]
     fn a_local_landline_takes_the_area_code_of_the_record_s_city() {
         let kinds = [FieldKind::Phone, FieldKind::Region, FieldKind::Region];
         let local = Prepared::new(&kinds, &[Some("6688 1234"), Some("江苏省"), Some("苏州")]);
         let full = Prepared::new(&kinds, &[Some("0512-66881234"), None, None]);
-        assert_eq!(local.values[0], full.values[0]);
+        assert_eq!(local.value(0), full.value(0));
         let elsewhere = Prepared::new(&kinds, &[Some("6688 1234"), None, Some("杭州")]);
-        assert_ne!(elsewhere.values[0], full.values[0]);
+        assert_ne!(elsewhere.value(0), full.value(0));
         let nowhere = Prepared::new(&kinds, &[Some("6688 1234"), None, None]);
         assert_eq!(
-            nowhere.values[0].as_ref().unwrap().text,
+            nowhere.value(0).unwrap().text,
             "66881234",
             "digits when no area is known"
         );
