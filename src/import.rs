@@ -149,8 +149,7 @@ impl Crm {
     }
 
     async fn custom_fields(&self, actor: &Actor) -> Result<Vec<FieldDef>> {
-        let uow = self.begin(actor).await?;
-        let schema = uow.field_schema(ObjectKind::Account).await?;
+        let schema = crate::field_schema(self.reader(), actor.tenant, ObjectKind::Account).await?;
         Ok(schema.map(|s| s.data.fields).unwrap_or_default())
     }
 }

@@ -384,12 +384,7 @@ impl UnitOfWork<'_> {
     }
 
     async fn field_schema(&self, object: ObjectKind) -> Result<Option<Record<FieldSchema>>> {
-        let query = Query::filter(Predicate::eq("object", object.as_str())).limit(1);
-        let mut found = self
-            .reader()
-            .list::<FieldSchema>(self.actor.tenant, &query)
-            .await?;
-        Ok(found.pop())
+        field_schema(self.reader(), self.actor.tenant, object).await
     }
 
     async fn check_exists(&self, reference: crm_core::record::Reference) -> Result<()> {
@@ -586,4 +581,15 @@ impl<T: Entity> Records<'_, T> {
             .audit_trail(actor.tenant, T::KIND, id.uuid())
             .await
     }
+}
+
+/// The custom-field schema of `object` in `tenant`, if one is defined.
+async fn field_schema(
+    reader: &dyn ReadStore,
+    tenant: crm_core::id::TenantId,
+    object: ObjectKind,
+) -> Result<Option<Record<FieldSchema>>> {
+    let query = Query::filter(Predicate::eq("object", object.as_str())).limit(1);
+    let mut found = reader.list::<FieldSchema>(tenant, &query).await?;
+    Ok(found.pop())
 }

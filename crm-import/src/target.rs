@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crm_core::dedup::kind::fold_header;
+use crm_core::dedup::kind::lookup_header;
 
 /// A field an import column fills.
 ///
@@ -124,7 +124,7 @@ impl Target {
 
     /// The target a header names, in Chinese or English, if it is a known synonym.
     ///
-    /// Headers are folded first ([`fold_header`]), so `E-mail`, `email` and `Ｅｍａｉｌ` are one
+    /// Headers are folded first ([`lookup_header`]), so `E-mail`, `email` and `Ｅｍａｉｌ` are one
     /// header; a trailing number (`手机2`, `phone_1`) names the same target.
     ///
     /// ```
@@ -135,13 +135,7 @@ impl Target {
     /// assert_eq!(Target::from_header("序号"), None);
     /// ```
     pub fn from_header(header: &str) -> Option<Target> {
-        let key = fold_header(header);
-        synonym(&key).or_else(|| {
-            let unnumbered = key.trim_end_matches(|c: char| c.is_ascii_digit());
-            (unnumbered.len() < key.len() && !unnumbered.is_empty())
-                .then(|| synonym(unnumbered))
-                .flatten()
-        })
+        lookup_header(header, synonym)
     }
 }
 

@@ -77,16 +77,12 @@ impl FieldKind {
     /// assert_eq!(FieldKind::from_header("rec_id"), None);
     /// ```
     pub fn from_header(header: &str) -> Option<FieldKind> {
-        let key = fold_header(header);
-        if IGNORED.contains(&key.as_str()) {
-            return None;
-        }
-        synonym(&key).or_else(|| {
-            // `phone2` is a second phone column, but `address1` is listed: try the exact key
-            // first so that a listed numbered header never depends on this rule.
-            let unnumbered = key.trim_end_matches(|c: char| c.is_ascii_digit());
-            let numbered = unnumbered.len() < key.len() && !unnumbered.is_empty();
-            if numbered { synonym(unnumbered) } else { None }
+        lookup_header(header, |key| {
+            if IGNORED.contains(&key) {
+                None
+            } else {
+                synonym(key)
+            }
         })
     }
 
@@ -164,6 +160,26 @@ const IGNORED: &[&str] = &[
     "编号",
     "序号",
 ];
+
+/// Looks a header up with `synonym`, which is given the [folded](fold_header) header; a
+/// header unknown as it stands is tried without a trailing number, so `phone2` and `手机2`
+/// name what `phone` and `手机` name. The numbered form is tried first, so that a listed
+/// numbered header (`address1`) never depends on this rule.
+///
+/// ```
+/// # use crm_core::dedup::kind::lookup_header;
+/// let known = |key: &str| (key == "phone").then_some("a phone");
+/// assert_eq!(lookup_header("Phone_2", known), Some("a phone"));
+/// assert_eq!(lookup_header("2", known), None);
+/// ```
+pub fn lookup_header<T>(header: &str, synonym: impl Fn(&str) -> Option<T>) -> Option<T> {
+    let key = fold_header(header);
+    synonym(&key).or_else(|| {
+        let unnumbered = key.trim_end_matches(|c: char| c.is_ascii_digit());
+        let numbered = unnumbered.len() < key.len() && !unnumbered.is_empty();
+        if numbered { synonym(unnumbered) } else { None }
+    })
+}
 
 /// Folds a header for lookup: NFKC (full-width letters become ASCII), lowercase, and without
 /// the separators and punctuation that people and exporters put into headers.
