@@ -16,6 +16,7 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crm_core::dedup::prepare::Prepared;
 use crm_core::dedup::{DedupIndex, Deduper, Explanation};
 use crm_core::fields::FieldDef;
 use crm_core::id::{AccountId, ContactId, RecordId, TagId, UserId};
@@ -417,10 +418,12 @@ impl Importer<'_> {
             };
             clean.account.tags.insert(id);
         }
-        let cells = match_cells(&clean.account, clean.contact.as_ref());
+        let probe = self
+            .index
+            .prepare(&match_cells(&clean.account, clean.contact.as_ref()));
         let found = match self
             .index
-            .matches(&cells, MATCH_PROBABILITY)
+            .matches_prepared(&probe, MATCH_PROBABILITY)
             .into_iter()
             .next()
         {
@@ -429,7 +432,7 @@ impl Importer<'_> {
             None => None,
         };
         let Some((id, probability, explanation)) = found else {
-            return Ok(self.create(row, clean, owner, cells, batch));
+            return Ok(self.create(row, clean, owner, probe, batch));
         };
         let customer = self
             .customers
@@ -454,7 +457,7 @@ impl Importer<'_> {
                 batch.skipped += 1;
                 Ok(Decision::Skip(found))
             }
-            (true, OnDuplicate::Create) => Ok(self.create(row, clean, owner, cells, batch)),
+            (true, OnDuplicate::Create) => Ok(self.create(row, clean, owner, probe, batch)),
             (true, OnDuplicate::Merge) => {
                 let customer = self
                     .customers
@@ -481,7 +484,7 @@ impl Importer<'_> {
                 if !batch.touched.contains(&id) {
                     batch.touched.push(id);
                 }
-                self.index.insert(id, &cells);
+                self.index.insert_prepared(id, probe);
                 batch.merged += 1;
                 Ok(Decision::Merge(found))
             }
@@ -493,7 +496,7 @@ impl Importer<'_> {
         row: u64,
         clean: CleanRow,
         owner: Option<UserId>,
-        cells: Vec<Option<String>>,
+        prepared: Prepared,
         batch: &mut Batch,
     ) -> Decision {
         let id: Uuid = self.crm.ids.next_uuid();
@@ -518,7 +521,7 @@ impl Importer<'_> {
                 notes,
             },
         );
-        self.index.insert(id, &cells);
+        self.index.insert_prepared(id, prepared);
         batch.touched.push(id);
         batch.created += 1;
         Decision::Create

@@ -25,6 +25,7 @@
 //! optimistic locking and recorded in the audit log in the same transaction.
 //! [`Crm::begin`] groups several changes into one [`UnitOfWork`].
 
+use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -55,7 +56,7 @@ pub struct Crm {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
-    duplicate_policies: std::collections::HashMap<ObjectKind, DuplicatePolicy>,
+    duplicate_policies: HashMap<ObjectKind, DuplicatePolicy>,
 }
 
 impl std::fmt::Debug for Crm {
@@ -77,7 +78,7 @@ impl Crm {
             store,
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Gen),
-            duplicate_policies: std::collections::HashMap::new(),
+            duplicate_policies: HashMap::new(),
         }
     }
 
@@ -125,6 +126,8 @@ impl Crm {
             crm: self,
             actor: *actor,
             tx: self.store.begin().await?,
+            live: HashSet::new(),
+            schemas: HashMap::new(),
         })
     }
 
@@ -211,6 +214,10 @@ pub struct UnitOfWork<'a> {
     crm: &'a Crm,
     actor: Actor,
     tx: Box<dyn Transaction>,
+    /// Records this unit stored and left live: a reference to one needs no read.
+    live: HashSet<(ObjectKind, uuid::Uuid)>,
+    /// Custom-field schemas read in this unit, by object; forgotten when one is written.
+    schemas: HashMap<ObjectKind, Option<Record<FieldSchema>>>,
 }
 
 impl std::fmt::Debug for UnitOfWork<'_> {
@@ -278,6 +285,9 @@ impl UnitOfWork<'_> {
             records.push(Record::new(id, self.actor.tenant, owner, now, item));
         }
         self.tx.insert(&self.actor, now, &records).await?;
+        for record in &records {
+            self.remember(T::KIND, record.id.uuid(), true);
+        }
         self.store_keys(&records.iter().collect::<Vec<_>>()).await?;
         Ok(records)
     }
@@ -338,6 +348,7 @@ impl UnitOfWork<'_> {
             .tx
             .save(&self.actor, self.crm.clock.now(), record)
             .await?;
+        self.remember(T::KIND, saved.id.uuid(), !saved.is_deleted());
         self.store_keys(&[&saved]).await?;
         Ok(saved)
     }
@@ -383,11 +394,32 @@ impl UnitOfWork<'_> {
         self.tx.as_ref()
     }
 
-    async fn field_schema(&self, object: ObjectKind) -> Result<Option<Record<FieldSchema>>> {
-        field_schema(self.reader(), self.actor.tenant, object).await
+    /// The custom-field schema of `object`, read once per unit.
+    async fn field_schema(&mut self, object: ObjectKind) -> Result<Option<Record<FieldSchema>>> {
+        if let Some(known) = self.schemas.get(&object) {
+            return Ok(known.clone());
+        }
+        let schema = field_schema(self.reader(), self.actor.tenant, object).await?;
+        self.schemas.insert(object, schema.clone());
+        Ok(schema)
+    }
+
+    /// Note that this unit stored record `id` of `kind`, live or deleted.
+    fn remember(&mut self, kind: ObjectKind, id: uuid::Uuid, live: bool) {
+        if kind == ObjectKind::FieldSchema {
+            self.schemas.clear();
+        }
+        if live {
+            self.live.insert((kind, id));
+        } else {
+            self.live.remove(&(kind, id));
+        }
     }
 
     async fn check_exists(&self, reference: crm_core::record::Reference) -> Result<()> {
+        if self.live.contains(&(reference.kind, reference.id)) {
+            return Ok(());
+        }
         let row = self
             .tx
             .get_row(reference.kind, self.actor.tenant, reference.id)

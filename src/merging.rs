@@ -106,7 +106,9 @@ impl UnitOfWork<'_> {
             Json::String(target.to_string())
         };
         let changed = Row::from_stored(row.kind, row.id, row.meta, body.to_string())?;
-        self.tx.save_row(&self.actor, at, changed).await
+        let stored = self.tx.save_row(&self.actor, at, changed).await?;
+        self.remember(stored.kind, stored.id, stored.meta.deleted_at.is_none());
+        Ok(stored)
     }
 
     /// Undo the merge `id`: every record it changed gets back its data, owner and deletion
@@ -145,6 +147,7 @@ impl UnitOfWork<'_> {
             let restored =
                 Row::from_stored(snapshot.object, snapshot.id, meta, snapshot.body.clone())?;
             let stored = self.tx.save_row(&self.actor, now, restored).await?;
+            self.remember(stored.kind, stored.id, stored.meta.deleted_at.is_none());
             self.store_row_keys(&stored).await?;
         }
         log.undone_at = Some(now);

@@ -329,6 +329,40 @@ async fn unit_of_work_is_all_or_nothing() {
 }
 
 #[tokio::test]
+async fn within_one_unit_a_reference_sees_what_the_unit_created_and_deleted() {
+    for url in URLS {
+        let crm = engine(url).await;
+        let mut uow = crm.begin(&admin()).await.unwrap();
+        let kept = uow.create(account("成都引用测试有限公司")).await.unwrap();
+        let gone = uow.create(account("重庆引用测试有限公司")).await.unwrap();
+        uow.delete::<Account>(gone.id, gone.meta.version)
+            .await
+            .unwrap();
+        let contact_of = |id| {
+            let mut contact = Contact::new(PersonName::parse("李雷").unwrap());
+            contact.account_id = Some(id);
+            contact
+        };
+        uow.create(contact_of(kept.id)).await.unwrap();
+        let err = uow.create(contact_of(gone.id)).await.unwrap_err();
+        assert_eq!(field_of(&err), "account_id", "{url}");
+        // Custom fields defined later in the same unit apply at once.
+        let mut with_custom = account("西安字段测试有限公司");
+        with_custom
+            .custom
+            .insert("tier".into(), FieldValue::Text("A".into()));
+        assert!(uow.create(with_custom.clone()).await.is_err(), "{url}");
+        let schema = FieldSchema::new(
+            ObjectKind::Account,
+            vec![FieldDef::new("tier", FieldType::Text)],
+        )
+        .unwrap();
+        uow.create(schema).await.unwrap();
+        uow.create(with_custom).await.unwrap();
+    }
+}
+
+#[tokio::test]
 async fn bad_urls_and_files_are_clear_errors() {
     let err = Crm::open("oracle://erp/crm").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);

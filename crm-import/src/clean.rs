@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
 use crm_core::dedup::date::parse_date;
+use crm_core::dedup::normalize::CompanyKey;
 use crm_core::fields::{FieldDef, FieldType, FieldValue};
 use crm_core::model::{Account, Contact};
 use crm_core::value::{
@@ -256,7 +257,13 @@ impl Cleaner {
 
     fn finish(&self, mut row: RowBuilder) -> Result<CleanRow, Vec<CellError>> {
         let region = self.region(&mut row);
-        self.place_phones(&mut row, region);
+        // Without a place column, the city a company name starts with (「成都博腾…」) still
+        // says which area code a local number has.
+        let dialling_region = region.or_else(|| {
+            let company = row.company.as_ref().filter(|_| !row.phones.is_empty())?;
+            CompanyKey::from_name(company.as_str()).region
+        });
+        self.place_phones(&mut row, dialling_region);
         let (rejecting, kept): (Vec<_>, Vec<_>) =
             row.problems.drain(..).partition(|(target, _)| {
                 self.strictness == Strictness::RejectRow || *target == Target::CompanyName
@@ -360,7 +367,7 @@ impl Cleaner {
     }
 
     /// Sort the phones: the company's own first, then the contact's by kind; local numbers
-    /// take the area code of the row's city.
+    /// take the area code of `region`.
     fn place_phones(&self, row: &mut RowBuilder, region: Option<Region>) {
         let area = region
             .filter(|r| r.level() != RegionLevel::Province || r.is_municipality())
@@ -484,6 +491,18 @@ mod tests {
             .unwrap();
         assert_eq!(clean.account.phone.unwrap().e164(), "+8651266881234");
         assert_eq!(clean.account.region.unwrap().name(), "苏州市");
+    }
+
+    #[test]
+    fn without_a_city_a_local_number_takes_the_area_code_of_the_city_in_the_company_name() {
+        let clean = cleaner(&["客户名称", "座机"], &[], Strictness::RejectRow)
+            .clean(&cells(&["成都博腾新材料有限责任公司", "46325163"]))
+            .unwrap();
+        assert_eq!(clean.account.phone.unwrap().e164(), "+862846325163");
+        assert_eq!(clean.account.region, None, "the name is no place column");
+        let unplaced = cleaner(&["客户名称", "座机"], &[], Strictness::RejectRow)
+            .clean(&cells(&["博腾新材料有限责任公司", "46325163"]));
+        assert!(unplaced.is_err());
     }
 
     #[test]

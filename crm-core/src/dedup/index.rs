@@ -87,8 +87,21 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
 
     /// Index (or re-index, on update) the record `key` with `cells` in field order.
     pub fn insert(&mut self, key: K, cells: &[Option<String>]) {
+        self.insert_prepared(key, self.prepare(cells));
+    }
+
+    /// `cells` in field order, normalised once for both [`matches_prepared`] and
+    /// [`insert_prepared`]: "is this new? then index it" without preparing twice.
+    ///
+    /// [`matches_prepared`]: Self::matches_prepared
+    /// [`insert_prepared`]: Self::insert_prepared
+    pub fn prepare(&self, cells: &[Option<String>]) -> Prepared {
+        self.deduper.prepare(cells)
+    }
+
+    /// [`insert`](Self::insert) for a record already [prepared](Self::prepare).
+    pub fn insert_prepared(&mut self, key: K, prepared: Prepared) {
         self.remove(&key);
-        let prepared = self.deduper.prepare(cells);
         for blocking in blocking_keys(self.deduper.kinds(), &prepared) {
             self.blocks.entry(blocking.text).or_default().push(key);
         }
@@ -143,7 +156,11 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
     /// The indexed records that are the same entity as `cells` with at least
     /// `min_probability`, most likely first, each with its explanation.
     pub fn matches(&self, cells: &[Option<String>], min_probability: f64) -> Vec<Match<K>> {
-        let probe = self.deduper.prepare(cells);
+        self.matches_prepared(&self.prepare(cells), min_probability)
+    }
+
+    /// [`matches`](Self::matches) for a probe already [prepared](Self::prepare).
+    pub fn matches_prepared(&self, probe: &Prepared, min_probability: f64) -> Vec<Match<K>> {
         if probe.is_empty() {
             return Vec::new();
         }
@@ -153,10 +170,10 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
             &self.frequencies
         };
         let scorer = Scorer::new(&self.model, &self.weights);
-        let candidates = self.candidates_of(&probe);
+        let candidates = self.candidates_of(probe);
         self.deduper.match_prepared(
             &scorer,
-            &probe,
+            probe,
             candidates.into_iter().map(|key| (key, &self.records[&key])),
             min_probability,
             |f| frequencies.get(f)?.share(probe.value(f)?.text),

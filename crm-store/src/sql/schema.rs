@@ -69,7 +69,10 @@ fn create_table(kind: ObjectKind, backend: DbBackend) -> String {
 
 fn indexes(kind: ObjectKind) -> Vec<String> {
     let table = kind.table();
-    ["id", "owner", "updated_at"]
+    // No index on (tenant, id): the primary key finds a record, and every extra index costs
+    // each insert. Databases that have one from an earlier version drop it.
+    let dropped = format!("DROP INDEX IF EXISTS \"ix_{table}_id\"");
+    ["owner", "updated_at"]
         .into_iter()
         .chain(kind.columns().iter().filter(|c| c.indexed).map(|c| c.name))
         .map(|col| {
@@ -77,6 +80,7 @@ fn indexes(kind: ObjectKind) -> Vec<String> {
                 "CREATE INDEX IF NOT EXISTS \"ix_{table}_{col}\" ON \"{table}\" (\"tenant\", \"{col}\")"
             )
         })
+        .chain([dropped])
         .collect()
 }
 
