@@ -32,6 +32,7 @@ use std::sync::Arc;
 mod duplicates;
 pub mod import;
 mod merging;
+mod pipelines;
 
 pub use duplicates::{DuplicateMatch, DuplicatePolicy};
 
@@ -46,7 +47,10 @@ use crm_core::audit::AuditEvent;
 use crm_core::clock::{Clock, SystemClock};
 use crm_core::fields::FieldSchema;
 use crm_core::id::{IdGen, RecordId, UserId, UuidV7Gen};
-use crm_core::model::{Account, Activity, Contact, Department, Lead, Opportunity, Tag, Team, User};
+use crm_core::model::{
+    Account, Activity, Contact, Department, Lead, Opportunity, Pipeline, StageChange, Tag, Team,
+    User,
+};
 use crm_core::query::{Predicate, Query};
 use crm_core::store::{ReadStore, Store, Transaction};
 
@@ -161,6 +165,16 @@ impl Crm {
 
     /// Follow-ups and tasks.
     pub fn activities(&self) -> Records<'_, Activity> {
+        self.records()
+    }
+
+    /// Sales pipelines; move deals between their stages with [`Crm::move_stage`].
+    pub fn pipelines(&self) -> Records<'_, Pipeline> {
+        self.records()
+    }
+
+    /// The stage history of deals, one record per move.
+    pub fn stage_changes(&self) -> Records<'_, StageChange> {
         self.records()
     }
 

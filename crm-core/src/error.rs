@@ -157,6 +157,15 @@ pub enum Error {
         /// Why not.
         reason: String,
     },
+    /// A deal cannot enter a pipeline stage: every requirement it misses, in the stage's
+    /// order. Its [`kind`](Error::kind) is [`ErrorKind::InvalidTransition`].
+    #[error("opportunity cannot enter stage {stage}: {}", list_requirements(unmet))]
+    StageRequirements {
+        /// The stage key.
+        stage: String,
+        /// The unmet requirements.
+        unmet: Vec<crate::model::StageRequirement>,
+    },
     /// The storage backend failed.
     #[error("storage error in {context}: {message}")]
     Storage {
@@ -179,7 +188,9 @@ impl Error {
             Error::Conflict { .. } => ErrorKind::Conflict,
             Error::Duplicate { .. } => ErrorKind::Duplicate,
             Error::PermissionDenied { .. } => ErrorKind::PermissionDenied,
-            Error::InvalidTransition { .. } => ErrorKind::InvalidTransition,
+            Error::InvalidTransition { .. } | Error::StageRequirements { .. } => {
+                ErrorKind::InvalidTransition
+            }
             Error::Storage { .. } => ErrorKind::Storage,
             Error::Internal(_) => ErrorKind::Internal,
         }
@@ -209,6 +220,14 @@ impl Error {
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn list_requirements(unmet: &[crate::model::StageRequirement]) -> String {
+    unmet
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 #[cfg(test)]
 mod tests {

@@ -93,6 +93,10 @@ define_ids! {
     FieldSchemaId;
     /// A merge of duplicates, kept so it can be undone.
     MergeId;
+    /// A sales pipeline.
+    PipelineId;
+    /// One move of a deal between pipeline stages.
+    StageChangeId;
 }
 
 /// Produces fresh, unique ids. Injected so tests are deterministic.

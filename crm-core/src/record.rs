@@ -49,11 +49,15 @@ pub enum ObjectKind {
     FieldSchema,
     /// [`crate::merge::MergeLog`]
     Merge,
+    /// [`crate::model::Pipeline`]
+    Pipeline,
+    /// [`crate::model::StageChange`]
+    StageChange,
 }
 
 impl ObjectKind {
     /// Every kind, in a stable order.
-    pub const ALL: [ObjectKind; 11] = [
+    pub const ALL: [ObjectKind; 13] = [
         ObjectKind::Account,
         ObjectKind::Contact,
         ObjectKind::Lead,
@@ -65,6 +69,8 @@ impl ObjectKind {
         ObjectKind::Tag,
         ObjectKind::FieldSchema,
         ObjectKind::Merge,
+        ObjectKind::Pipeline,
+        ObjectKind::StageChange,
     ];
 
     /// The singular snake_case name: `account`.
@@ -81,6 +87,8 @@ impl ObjectKind {
             ObjectKind::Tag => "tag",
             ObjectKind::FieldSchema => "field_schema",
             ObjectKind::Merge => "merge",
+            ObjectKind::Pipeline => "pipeline",
+            ObjectKind::StageChange => "stage_change",
         }
     }
 
@@ -98,6 +106,8 @@ impl ObjectKind {
             ObjectKind::Tag => "tags",
             ObjectKind::FieldSchema => "field_schemas",
             ObjectKind::Merge => "merges",
+            ObjectKind::Pipeline => "pipelines",
+            ObjectKind::StageChange => "stage_changes",
         }
     }
 

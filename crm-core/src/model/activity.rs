@@ -7,7 +7,7 @@ use crate::id::{AccountId, ActivityId, ContactId, LeadId, OpportunityId};
 use crate::record::{Column, ColumnType, Entity, ObjectKind, Reference};
 
 /// What kind of follow-up an activity is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityKind {
     /// A phone call (电话).

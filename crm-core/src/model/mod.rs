@@ -11,6 +11,7 @@ mod contact;
 mod lead;
 mod opportunity;
 mod org;
+mod pipeline;
 mod tag;
 
 pub use account::Account;
@@ -19,6 +20,10 @@ pub use contact::Contact;
 pub use lead::{Lead, LeadStatus};
 pub use opportunity::{Opportunity, OpportunityStatus};
 pub use org::{Department, DepartmentTree, Team, User};
+pub use pipeline::{
+    ForecastCategory, MoveEvidence, Pipeline, Stage, StageChange, StageMove, StageOutcome,
+    StageRequirement,
+};
 pub use tag::Tag;
 
 use crate::error::{Error, Result};
@@ -38,6 +43,8 @@ pub(crate) fn columns_of(kind: ObjectKind) -> &'static [Column] {
         ObjectKind::Tag => tag::COLUMNS,
         ObjectKind::FieldSchema => crate::fields::FIELD_SCHEMA_COLUMNS,
         ObjectKind::Merge => crate::merge::MERGE_COLUMNS,
+        ObjectKind::Pipeline => pipeline::PIPELINE_COLUMNS,
+        ObjectKind::StageChange => pipeline::STAGE_CHANGE_COLUMNS,
     }
 }
 
@@ -50,6 +57,11 @@ pub const LINKS: &[(ObjectKind, &str, ObjectKind)] = &[
     (ObjectKind::Activity, "account_id", ObjectKind::Account),
     (ObjectKind::Lead, "converted_account", ObjectKind::Account),
     (ObjectKind::Opportunity, "contact_id", ObjectKind::Contact),
+    (
+        ObjectKind::StageChange,
+        "opportunity_id",
+        ObjectKind::Opportunity,
+    ),
     (ObjectKind::Activity, "contact_id", ObjectKind::Contact),
     (ObjectKind::Activity, "lead_id", ObjectKind::Lead),
     (

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{check_optional_text, check_text};
 use crate::error::{Error, Result};
 use crate::fields::Fields;
-use crate::id::{AccountId, ContactId, OpportunityId, TagId};
+use crate::id::{AccountId, ContactId, OpportunityId, PipelineId, TagId};
 use crate::record::{Column, ColumnType, Entity, ObjectKind, Reference};
 use crate::value::Money;
 
@@ -44,8 +44,16 @@ pub struct Opportunity {
     pub name: String,
     /// The expected amount.
     pub amount: Option<Money>,
-    /// The current stage key of its pipeline.
+    /// Its pipeline; `None` for a deal kept outside pipelines.
+    #[serde(default)]
+    pub pipeline_id: Option<PipelineId>,
+    /// The current stage key of its pipeline; move it with
+    /// [`Pipeline::check_move`](super::Pipeline::check_move).
     pub stage: String,
+    /// When it entered its current stage; `None` until its first move (its creation time
+    /// stands in).
+    #[serde(default)]
+    pub stage_entered_at: Option<DateTime<Utc>>,
     /// Open, won or lost; change it with [`Opportunity::win`], [`Opportunity::lose`],
     /// [`Opportunity::reopen`].
     pub status: OpportunityStatus,
@@ -75,7 +83,9 @@ impl Opportunity {
             contact_id: None,
             name: name.into(),
             amount: None,
+            pipeline_id: None,
             stage: stage.into(),
+            stage_entered_at: None,
             status: OpportunityStatus::Open,
             probability: None,
             expected_close: None,
@@ -139,7 +149,9 @@ pub(super) const COLUMNS: &[Column] = &[
     Column::new("name", ColumnType::Text),
     Column::new("amount", ColumnType::Decimal).at("/amount/amount"),
     Column::new("currency", ColumnType::Text).at("/amount/currency"),
+    Column::new("pipeline_id", ColumnType::Uuid).indexed(),
     Column::new("stage", ColumnType::Text).indexed(),
+    Column::new("stage_entered_at", ColumnType::Timestamp),
     Column::new("status", ColumnType::Text).indexed(),
     Column::new("expected_close", ColumnType::Date).indexed(),
     Column::new("closed_at", ColumnType::Timestamp),
@@ -164,6 +176,10 @@ impl Entity for Opportunity {
         refs.extend(
             self.contact_id
                 .map(|c| Reference::to("contact_id", ObjectKind::Contact, c)),
+        );
+        refs.extend(
+            self.pipeline_id
+                .map(|p| Reference::to("pipeline_id", ObjectKind::Pipeline, p)),
         );
         refs
     }
