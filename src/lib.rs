@@ -30,6 +30,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 mod duplicates;
+mod follow_up;
 pub mod import;
 mod merging;
 mod pipelines;
@@ -301,6 +302,9 @@ impl UnitOfWork<'_> {
         self.tx.insert(&self.actor, now, &records).await?;
         for record in &records {
             self.remember(T::KIND, record.id.uuid(), true);
+            if let Some(activity) = as_activity(record)? {
+                self.follow_up(None, &activity).await?;
+            }
         }
         self.store_keys(&records.iter().collect::<Vec<_>>()).await?;
         Ok(records)
@@ -358,11 +362,23 @@ impl UnitOfWork<'_> {
 
     /// Store `record` and its blocking keys.
     async fn save_with_keys<T: Entity>(&mut self, record: Record<T>) -> Result<Record<T>> {
+        let before = match T::KIND {
+            ObjectKind::Activity => self
+                .tx
+                .get_row(T::KIND, self.actor.tenant, record.id.uuid())
+                .await?
+                .map(|row| Record::<Activity>::from_row(&row).map(|r| r.data))
+                .transpose()?,
+            _ => None,
+        };
         let saved = self
             .tx
             .save(&self.actor, self.crm.clock.now(), record)
             .await?;
         self.remember(T::KIND, saved.id.uuid(), !saved.is_deleted());
+        if let Some(activity) = as_activity(&saved)? {
+            self.follow_up(before.as_ref(), &activity).await?;
+        }
         self.store_keys(&[&saved]).await?;
         Ok(saved)
     }
@@ -626,6 +642,14 @@ impl<T: Entity> Records<'_, T> {
             .store
             .audit_trail(actor.tenant, T::KIND, id.uuid())
             .await
+    }
+}
+
+/// `record` as an activity, when it is one.
+fn as_activity<T: Entity>(record: &Record<T>) -> Result<Option<Record<Activity>>> {
+    match T::KIND {
+        ObjectKind::Activity => Record::from_row(&record.to_row()?).map(Some),
+        _ => Ok(None),
     }
 }
 

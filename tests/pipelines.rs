@@ -80,10 +80,13 @@ async fn a_deal_moves_when_its_requirements_are_met_and_every_move_is_history() 
         let mut done = visit.clone();
         done.data.done_at = Some(start);
         crm.activities().update(&a, done).await.unwrap();
+        // Logging the visit moved the deal's last follow-up: a new version.
+        let visited = crm.opportunities().get(&a, deal.id).await.unwrap();
+        assert_eq!(visited.data.last_activity_at, Some(start), "{url}");
 
         clock.advance(Duration::days(3));
         let moved = crm
-            .move_stage(&a, deal.id, priced.meta.version, "proposal", None)
+            .move_stage(&a, deal.id, visited.meta.version, "proposal", None)
             .await
             .unwrap();
         assert_eq!(moved.data.stage, "proposal", "{url}");

@@ -38,6 +38,9 @@ pub struct Account {
     pub parent: Option<AccountId>,
     /// The last follow-up (跟进) on this account or its deals.
     pub last_activity_at: Option<DateTime<Utc>>,
+    /// The earliest due time of its open activities (下次跟进); kept current by the engine.
+    #[serde(default)]
+    pub next_activity_at: Option<DateTime<Utc>>,
     /// Tags.
     #[serde(default)]
     pub tags: BTreeSet<TagId>,
@@ -62,6 +65,7 @@ impl Account {
             website: None,
             parent: None,
             last_activity_at: None,
+            next_activity_at: None,
             tags: BTreeSet::new(),
             custom: Fields::new(),
         }
@@ -78,6 +82,7 @@ pub(super) const COLUMNS: &[Column] = &[
     Column::new("email", ColumnType::Text).indexed(),
     Column::new("parent", ColumnType::Uuid).indexed(),
     Column::new("last_activity_at", ColumnType::Timestamp).indexed(),
+    Column::new("next_activity_at", ColumnType::Timestamp).indexed(),
 ];
 
 impl Entity for Account {

@@ -81,6 +81,9 @@ pub struct Lead {
     pub converted_account: Option<AccountId>,
     /// The last follow-up.
     pub last_activity_at: Option<DateTime<Utc>>,
+    /// The earliest due time of its open activities (下次跟进); kept current by the engine.
+    #[serde(default)]
+    pub next_activity_at: Option<DateTime<Utc>>,
     /// Tags.
     #[serde(default)]
     pub tags: BTreeSet<TagId>,
@@ -107,6 +110,7 @@ impl Lead {
             status: LeadStatus::New,
             converted_account: None,
             last_activity_at: None,
+            next_activity_at: None,
             tags: BTreeSet::new(),
             custom: Fields::new(),
         }
@@ -164,6 +168,7 @@ pub(super) const COLUMNS: &[Column] = &[
     Column::new("status", ColumnType::Text).indexed(),
     Column::new("converted_account", ColumnType::Uuid),
     Column::new("last_activity_at", ColumnType::Timestamp),
+    Column::new("next_activity_at", ColumnType::Timestamp).indexed(),
 ];
 
 impl Entity for Lead {

@@ -67,6 +67,9 @@ pub struct Opportunity {
     pub lost_reason: Option<String>,
     /// The last follow-up.
     pub last_activity_at: Option<DateTime<Utc>>,
+    /// The earliest due time of its open activities (下次跟进); kept current by the engine.
+    #[serde(default)]
+    pub next_activity_at: Option<DateTime<Utc>>,
     /// Tags.
     #[serde(default)]
     pub tags: BTreeSet<TagId>,
@@ -92,6 +95,7 @@ impl Opportunity {
             closed_at: None,
             lost_reason: None,
             last_activity_at: None,
+            next_activity_at: None,
             tags: BTreeSet::new(),
             custom: Fields::new(),
         }
@@ -156,6 +160,7 @@ pub(super) const COLUMNS: &[Column] = &[
     Column::new("expected_close", ColumnType::Date).indexed(),
     Column::new("closed_at", ColumnType::Timestamp),
     Column::new("last_activity_at", ColumnType::Timestamp),
+    Column::new("next_activity_at", ColumnType::Timestamp).indexed(),
 ];
 
 impl Entity for Opportunity {
