@@ -29,12 +29,14 @@ use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+mod conversion;
 mod duplicates;
 mod follow_up;
 pub mod import;
 mod merging;
 mod pipelines;
 
+pub use conversion::{Converted, LeadConversion, NewDeal};
 pub use duplicates::{DuplicateMatch, DuplicatePolicy};
 
 pub use crm_core as core;

@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::check_optional_text;
+use super::{Account, Contact, check_optional_text};
 use crate::dedup::FieldKind;
 use crate::error::{Error, Result};
 use crate::fields::Fields;
@@ -125,11 +125,58 @@ impl Lead {
         self.move_to(to)
     }
 
+    /// Whether the lead may convert now: only a qualified lead does.
+    pub fn check_convertible(&self) -> Result<()> {
+        if self.status.can_become(LeadStatus::Converted) {
+            return Ok(());
+        }
+        Err(self.refuse(LeadStatus::Converted, "only a qualified lead converts"))
+    }
+
     /// Record that the lead became `account`; only a qualified lead converts.
     pub fn mark_converted(&mut self, account: AccountId) -> Result<()> {
+        self.check_convertible()?;
         self.move_to(LeadStatus::Converted)?;
         self.converted_account = Some(account);
         Ok(())
+    }
+
+    /// The account a conversion creates when no existing one matches: the company with the
+    /// lead's region, industry, source, office phone, tags and last follow-up. A lead
+    /// without a company converts only into an existing account.
+    pub fn to_account(&self) -> Result<Account> {
+        let name = self.company.clone().ok_or_else(|| {
+            Error::validation(
+                "company",
+                "",
+                "a lead without a company converts only into an existing account",
+            )
+        })?;
+        let mut account = Account::new(name);
+        account.region = self.region;
+        account.industry = self.industry.clone();
+        account.source = self.source.clone();
+        account.phone = self.phone.clone();
+        account.tags = self.tags.clone();
+        account.last_activity_at = self.last_activity_at;
+        Ok(account)
+    }
+
+    /// The contact a conversion creates at `account`, if the lead names a person: name,
+    /// title, mobile, email, WeChat, region and tags (the office phone goes to the account
+    /// when one is created, and to the contact as well).
+    pub fn to_contact(&self, account: AccountId) -> Option<Contact> {
+        let mut contact = Contact::new(self.contact_name.clone()?);
+        contact.account_id = Some(account);
+        contact.title = self.title.clone();
+        contact.mobile = self.mobile.clone();
+        contact.phone = self.phone.clone();
+        contact.email = self.email.clone();
+        contact.wechat = self.wechat.clone();
+        contact.region = self.region;
+        contact.tags = self.tags.clone();
+        contact.last_activity_at = self.last_activity_at;
+        Some(contact)
     }
 
     fn move_to(&mut self, to: LeadStatus) -> Result<()> {
