@@ -325,7 +325,7 @@ impl FieldRef {
 }
 
 /// A typed scalar: a column value in a [`Row`] or an operand in a query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum Value {
     /// Absent.

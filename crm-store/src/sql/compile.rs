@@ -4,13 +4,18 @@
 //! index-friendly positive test, or, when negated, to `NOT (test) OR col IS NULL`: SQL's
 //! three-valued logic then gives exactly the engine's two-valued answer (a test on a missing
 //! field is false, its negation true).
+//!
+//! A sub-select becomes `col IN (SELECT sel FROM t WHERE tenant = ? AND ...)`, uncorrelated,
+//! so the database runs it once and probes its `(tenant, col)` indexes. Its filter already
+//! excludes null selections, which keeps `NOT IN` two-valued as well.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use crm_core::query::{CmpOp, Condition, Test};
+use crm_core::id::TenantId;
+use crm_core::query::{CmpOp, Condition, SubSelect, Test};
 use crm_core::record::{ColumnType, FieldRef, ObjectKind, Value};
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::DbBackend;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, SimpleExpr, Value as SqlValue};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr, Value as SqlValue};
 
 /// Microseconds since the Unix epoch: how instants are stored.
 pub(crate) fn micros(at: DateTime<Utc>) -> i64 {
@@ -61,36 +66,54 @@ fn always(truth: bool) -> SimpleExpr {
     Expr::cust(if truth { "1 = 1" } else { "1 = 0" })
 }
 
-/// The SQL for a resolved condition on `kind`.
-pub(crate) fn condition(c: &Condition, kind: ObjectKind, backend: DbBackend) -> SimpleExpr {
+/// Where a condition is compiled: the kind of its rows, their tenant (sub-selects read the
+/// same tenant) and the SQL dialect.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scope {
+    pub(crate) kind: ObjectKind,
+    pub(crate) tenant: TenantId,
+    pub(crate) backend: DbBackend,
+}
+
+/// The SQL for a resolved condition.
+pub(crate) fn condition(c: &Condition, scope: Scope) -> SimpleExpr {
     match c {
         Condition::True => always(true),
         Condition::False => always(false),
         Condition::And(parts) => parts
             .iter()
-            .map(|p| condition(p, kind, backend))
+            .map(|p| condition(p, scope))
             .reduce(|a, b| a.and(b))
             .unwrap_or_else(|| always(true)),
         Condition::Or(parts) => parts
             .iter()
-            .map(|p| condition(p, kind, backend))
+            .map(|p| condition(p, scope))
             .reduce(|a, b| a.or(b))
             .unwrap_or_else(|| always(false)),
         Condition::Leaf {
             field,
             test,
             negated,
-        } => leaf(*field, test, *negated, kind, backend),
+        } => leaf(*field, test, *negated, scope),
     }
 }
 
-fn leaf(
-    field: FieldRef,
-    test: &Test,
-    negated: bool,
-    kind: ObjectKind,
-    backend: DbBackend,
-) -> SimpleExpr {
+/// `SELECT sel FROM t WHERE tenant = ? AND filter`.
+fn sub_select(sub: &SubSelect, scope: Scope) -> sea_orm::sea_query::SelectStatement {
+    let inner = Scope {
+        kind: sub.from,
+        ..scope
+    };
+    Query::select()
+        .column(Alias::new(sub.select.name(sub.from)))
+        .from(Alias::new(sub.from.table()))
+        .and_where(Expr::col(Alias::new("tenant")).eq(scope.tenant.0))
+        .and_where(condition(&sub.filter, inner))
+        .to_owned()
+}
+
+fn leaf(field: FieldRef, test: &Test, negated: bool, scope: Scope) -> SimpleExpr {
+    let Scope { kind, backend, .. } = scope;
     let name = field.name(kind);
     let ty = field.ty(kind);
     let col = || Expr::col(Alias::new(name));
@@ -123,6 +146,7 @@ fn leaf(
             format!("substr({}, 1, {}) = ?", quoted(name), text.chars().count()),
             [text.clone()],
         ),
+        Test::InSelect(sub) => col().in_subquery(sub_select(sub, scope)),
     };
     if negated {
         positive.not().or(col().is_null())
