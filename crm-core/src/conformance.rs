@@ -192,6 +192,84 @@ pub async fn insert_then_get_round_trips_every_kind(store: Arc<dyn Store>) {
     )
     .unwrap();
     round_trip(store, &fx, schema).await;
+    round_trip_access_kinds(store, &fx).await;
+}
+
+/// Roles, assignments, shares, team memberships and closure rows round-trip too.
+async fn round_trip_access_kinds(store: &dyn Store, fx: &Fixture) {
+    use crate::access::{
+        Action, DepartmentClosure, FieldAccess, FieldRule, Grantee, ManagerClosure, Mask, Role,
+        RoleAssignment, Scope, Share, ShareLevel, TeamMember,
+    };
+    let ids: &dyn IdGen = &fx.ids;
+    let role = Role::new("销售代表")
+        .grant(
+            ObjectKind::Account,
+            [Action::Read, Action::Update],
+            Scope::Team,
+        )
+        .grant(
+            ObjectKind::Lead,
+            [Action::Claim],
+            Scope::Matching {
+                predicate: Predicate::is_null("owner"),
+            },
+        )
+        .field(FieldRule::new(
+            ObjectKind::Contact,
+            "mobile",
+            FieldAccess::Masked { mask: Mask::Phone },
+        ));
+    round_trip(store, fx, role).await;
+    let user: UserId = ids.next();
+    round_trip(
+        store,
+        fx,
+        RoleAssignment {
+            user,
+            role: ids.next(),
+        },
+    )
+    .await;
+    let share = Share::new(
+        ObjectKind::Account,
+        ids.next_uuid(),
+        Grantee::Team(ids.next()),
+        ShareLevel::Edit,
+    )
+    .until(t0() + Duration::days(7))
+    .as_collaborator();
+    round_trip(store, fx, share).await;
+    round_trip(
+        store,
+        fx,
+        TeamMember {
+            team: ids.next(),
+            user,
+            leader: true,
+        },
+    )
+    .await;
+    round_trip(
+        store,
+        fx,
+        ManagerClosure {
+            ancestor: ids.next(),
+            descendant: user,
+            depth: 2,
+        },
+    )
+    .await;
+    round_trip(
+        store,
+        fx,
+        DepartmentClosure {
+            ancestor: ids.next(),
+            descendant: ids.next(),
+            depth: 0,
+        },
+    )
+    .await;
 }
 
 /// Unknown ids read as absent, and the typed read says which record is missing.

@@ -93,6 +93,16 @@ define_ids! {
     FieldSchemaId;
     /// A merge of duplicates, kept so it can be undone.
     MergeId;
+    /// An access role.
+    RoleId;
+    /// A role given to a user.
+    RoleAssignmentId;
+    /// A record shared with a user, team or department.
+    ShareId;
+    /// One user's membership of one team, as stored for queries.
+    TeamMemberId;
+    /// One ancestor–descendant pair of a hierarchy's closure table.
+    ClosureRowId;
 }
 
 /// Produces fresh, unique ids. Injected so tests are deterministic.

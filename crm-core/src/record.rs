@@ -49,11 +49,23 @@ pub enum ObjectKind {
     FieldSchema,
     /// [`crate::merge::MergeLog`]
     Merge,
+    /// [`crate::access::Role`]
+    Role,
+    /// [`crate::access::RoleAssignment`]
+    RoleAssignment,
+    /// [`crate::access::Share`]
+    Share,
+    /// [`crate::access::TeamMember`]
+    TeamMember,
+    /// [`crate::access::ManagerClosure`]
+    ManagerClosure,
+    /// [`crate::access::DepartmentClosure`]
+    DepartmentClosure,
 }
 
 impl ObjectKind {
     /// Every kind, in a stable order.
-    pub const ALL: [ObjectKind; 11] = [
+    pub const ALL: [ObjectKind; 17] = [
         ObjectKind::Account,
         ObjectKind::Contact,
         ObjectKind::Lead,
@@ -65,6 +77,12 @@ impl ObjectKind {
         ObjectKind::Tag,
         ObjectKind::FieldSchema,
         ObjectKind::Merge,
+        ObjectKind::Role,
+        ObjectKind::RoleAssignment,
+        ObjectKind::Share,
+        ObjectKind::TeamMember,
+        ObjectKind::ManagerClosure,
+        ObjectKind::DepartmentClosure,
     ];
 
     /// The singular snake_case name: `account`.
@@ -81,6 +99,12 @@ impl ObjectKind {
             ObjectKind::Tag => "tag",
             ObjectKind::FieldSchema => "field_schema",
             ObjectKind::Merge => "merge",
+            ObjectKind::Role => "role",
+            ObjectKind::RoleAssignment => "role_assignment",
+            ObjectKind::Share => "share",
+            ObjectKind::TeamMember => "team_member",
+            ObjectKind::ManagerClosure => "manager_closure",
+            ObjectKind::DepartmentClosure => "department_closure",
         }
     }
 
@@ -98,6 +122,12 @@ impl ObjectKind {
             ObjectKind::Tag => "tags",
             ObjectKind::FieldSchema => "field_schemas",
             ObjectKind::Merge => "merges",
+            ObjectKind::Role => "roles",
+            ObjectKind::RoleAssignment => "role_assignments",
+            ObjectKind::Share => "shares",
+            ObjectKind::TeamMember => "team_members",
+            ObjectKind::ManagerClosure => "manager_closure",
+            ObjectKind::DepartmentClosure => "department_closure",
         }
     }
 

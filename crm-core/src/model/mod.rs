@@ -38,6 +38,13 @@ pub(crate) fn columns_of(kind: ObjectKind) -> &'static [Column] {
         ObjectKind::Tag => tag::COLUMNS,
         ObjectKind::FieldSchema => crate::fields::FIELD_SCHEMA_COLUMNS,
         ObjectKind::Merge => crate::merge::MERGE_COLUMNS,
+        ObjectKind::Role => crate::access::ROLE_COLUMNS,
+        ObjectKind::RoleAssignment => crate::access::ROLE_ASSIGNMENT_COLUMNS,
+        ObjectKind::Share => crate::access::SHARE_COLUMNS,
+        ObjectKind::TeamMember => crate::access::TEAM_MEMBER_COLUMNS,
+        ObjectKind::ManagerClosure | ObjectKind::DepartmentClosure => {
+            crate::access::CLOSURE_COLUMNS
+        }
     }
 }
 
