@@ -337,7 +337,6 @@ impl Predicate {
                 let filter = Condition::And(vec![
                     filter.resolve(*from)?,
                     Condition::leaf(from.field("deleted_at")?, Test::IsNull, false),
-                    Condition::leaf(select_ref, Test::IsNull, true),
                 ]);
                 let sub = SubSelect {
                     from: *from,
@@ -412,7 +411,9 @@ pub enum Test {
 }
 
 /// The resolved form of [`Predicate::InSelect`]: which field of which kind, from the live rows
-/// matching a filter. The filter already holds `deleted_at IS NULL` and `select IS NOT NULL`.
+/// matching a filter. The filter already holds `deleted_at IS NULL`. A null selected value
+/// matches nothing (SQL stores leave nulls out of a negated sub-select, where SQL's `NOT IN`
+/// would otherwise turn unknown).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubSelect {
     /// The kind read.
@@ -424,7 +425,8 @@ pub struct SubSelect {
 }
 
 impl SubSelect {
-    /// The distinct values the sub-select selects from `source`, in first-seen order.
+    /// The distinct non-null values the sub-select selects from `source`, in first-seen
+    /// order.
     pub fn values(&self, source: &dyn RowSource) -> Vec<Value> {
         let filter = self.filter.bind(source);
         let mut seen = HashSet::new();
@@ -432,7 +434,7 @@ impl SubSelect {
             .rows_of(self.from)
             .filter(|r| filter.matches(r, source))
             .map(|r| r.value(self.select))
-            .filter(|v| seen.insert(v.clone()))
+            .filter(|v| !v.is_null() && seen.insert(v.clone()))
             .collect()
     }
 }

@@ -13,17 +13,20 @@ pub(crate) fn kind_index(kind: ObjectKind) -> usize {
     kind as usize
 }
 
+/// A custom scope: as written (for plans) and resolved (for checks).
+pub(crate) type CustomScope = (Predicate, Condition);
+
 /// The union of the scopes granted for one kind and action.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Grant {
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Grant<'a> {
     pub(crate) scopes: ScopeSet,
-    /// Custom scopes: as written (for plans) and resolved (for checks).
-    pub(crate) custom: Vec<(Predicate, Condition)>,
+    /// The custom scopes, when `scopes` holds [`ScopeKind::Matching`].
+    pub(crate) custom: &'a [CustomScope],
 }
 
-impl Grant {
+impl Grant<'_> {
     pub(crate) fn is_empty(&self) -> bool {
-        self.scopes.is_empty() && self.custom.is_empty()
+        self.scopes.is_empty()
     }
 }
 
@@ -32,8 +35,11 @@ impl Grant {
 pub(crate) struct EffectiveAccess {
     /// Whether there was any role at all: without one, a user sees nothing.
     pub(crate) has_role: bool,
-    /// Indexed by `kind_index * Action::COUNT + action index`.
-    grants: Vec<Grant>,
+    /// Indexed by `kind_index * Action::COUNT + action index`: one byte each, so the
+    /// table of a role set stays in a few cache lines however many role sets there are.
+    scopes: Vec<ScopeSet>,
+    /// Custom scopes by the same index, only for the slots that have some.
+    custom: HashMap<usize, Vec<CustomScope>>,
     /// Per kind and field named by some rule, the access in each context.
     fields: HashMap<ObjectKind, BTreeMap<String, [FieldAccess; 3]>>,
 }
@@ -42,12 +48,12 @@ impl EffectiveAccess {
     /// Merge `roles`: scopes add up, and for each field the most permissive access wins (a
     /// role without a rule for a field leaves it editable).
     pub(crate) fn merge(roles: &[&Role]) -> Result<EffectiveAccess> {
-        let mut grants = vec![Grant::default(); ObjectKind::ALL.len() * Action::COUNT];
+        let mut scopes = vec![ScopeSet::default(); ObjectKind::ALL.len() * Action::COUNT];
+        let mut custom: HashMap<usize, Vec<CustomScope>> = HashMap::new();
         for role in roles {
             for (&object, actions) in &role.permissions {
                 for (&action, scope) in actions {
-                    let grant = &mut grants[slot(object, action)];
-                    grant.scopes.insert(scope.kind());
+                    scopes[slot(object, action)].insert(scope.kind());
                     if let Scope::Matching { predicate } = scope {
                         let condition = predicate.resolve(object)?;
                         if condition.has_sub_select() {
@@ -57,7 +63,10 @@ impl EffectiveAccess {
                                 "a custom scope tests the record's own fields, without sub-selects",
                             ));
                         }
-                        grant.custom.push((predicate.clone(), condition));
+                        custom
+                            .entry(slot(object, action))
+                            .or_default()
+                            .push((predicate.clone(), condition));
                     }
                 }
             }
@@ -83,13 +92,20 @@ impl EffectiveAccess {
         }
         Ok(EffectiveAccess {
             has_role: !roles.is_empty(),
-            grants,
+            scopes,
+            custom,
             fields,
         })
     }
 
-    pub(crate) fn grant(&self, object: ObjectKind, action: Action) -> &Grant {
-        &self.grants[slot(object, action)]
+    pub(crate) fn grant(&self, object: ObjectKind, action: Action) -> Grant<'_> {
+        let slot = slot(object, action);
+        let scopes = self.scopes[slot];
+        let custom = match scopes.contains(ScopeKind::Matching) {
+            true => self.custom.get(&slot).map_or(&[][..], Vec::as_slice),
+            false => &[],
+        };
+        Grant { scopes, custom }
     }
 
     /// The access to `field` of `object` in `context`.
@@ -111,11 +127,6 @@ impl EffectiveAccess {
                 .iter()
                 .map(move |(f, a)| (f.as_str(), a[context.index()]))
         })
-    }
-
-    /// Whether the grant reaches every record (an `All` scope).
-    pub(crate) fn grants_all(&self, object: ObjectKind, action: Action) -> bool {
-        self.grant(object, action).scopes.contains(ScopeKind::All)
     }
 }
 

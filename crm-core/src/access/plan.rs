@@ -104,15 +104,14 @@ impl Directory {
             Err(Reason::System) => return Plan::AlwaysAllowed,
             Err(_) => return Plan::AlwaysDenied,
         };
-        let access = &me.access;
-        let grant = access.grant(kind, action);
+        let grant = me.access.grant(kind, action);
         if grant.is_empty() {
             return Plan::AlwaysDenied;
         }
-        if access.grants_all(kind, action) {
+        let scopes = grant.scopes;
+        if scopes.contains(ScopeKind::All) {
             return Plan::AlwaysAllowed;
         }
-        let scopes = grant.scopes;
         let mut any = Vec::new();
         if scopes.has_owner_based() {
             any.push(Predicate::eq("owner", user));
