@@ -198,8 +198,9 @@ pub async fn insert_then_get_round_trips_every_kind(store: Arc<dyn Store>) {
 /// Roles, assignments, shares, team memberships and closure rows round-trip too.
 async fn round_trip_access_kinds(store: &dyn Store, fx: &Fixture) {
     use crate::access::{
-        Action, DepartmentClosure, FieldAccess, FieldRule, Grantee, ManagerClosure, Mask, Role,
-        RoleAssignment, Scope, Share, ShareLevel, TeamMember,
+        Action, ClaimRules, DepartmentClosure, FieldAccess, FieldRule, Grantee, ManagerClosure,
+        Mask, Pool, PoolClaim, PoolEntry, Registration, Role, RoleAssignment, Scope, Share,
+        ShareLevel, TeamMember,
     };
     let ids: &dyn IdGen = &fx.ids;
     let role = Role::new("销售代表")
@@ -270,6 +271,40 @@ async fn round_trip_access_kinds(store: &dyn Store, fx: &Fixture) {
         },
     )
     .await;
+    let pool = Pool {
+        name: "华东公海".into(),
+        object: ObjectKind::Account,
+        users: [user].into(),
+        departments: [ids.next()].into(),
+        admins: [ids.next()].into(),
+        rules: ClaimRules {
+            daily_claims: Some(5),
+            reclaim_cooldown_hours: Some(72),
+            max_owned: None,
+            utc_offset_minutes: 480,
+        },
+    };
+    round_trip(store, fx, pool).await;
+    let record = ids.next_uuid();
+    let entry = PoolEntry {
+        pool: ids.next(),
+        object: ObjectKind::Account,
+        record,
+        previous_owner: Some(user),
+        reason: Some("客户无意向".into()),
+    };
+    round_trip(store, fx, entry).await;
+    let claim = PoolClaim {
+        pool: ids.next(),
+        object: ObjectKind::Account,
+        record,
+        user,
+        at: t0(),
+        distributed_by: None,
+    };
+    round_trip(store, fx, claim).await;
+    let registration = Registration::new(ObjectKind::Lead, record, user, t0(), 15, true);
+    round_trip(store, fx, registration).await;
 }
 
 /// Unknown ids read as absent, and the typed read says which record is missing.

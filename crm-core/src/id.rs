@@ -103,6 +103,14 @@ define_ids! {
     TeamMemberId;
     /// One ancestor–descendant pair of a hierarchy's closure table.
     ClosureRowId;
+    /// A public pool (公海).
+    PoolId;
+    /// A record's stay in a public pool.
+    PoolEntryId;
+    /// One claim of a record from a public pool.
+    PoolClaimId;
+    /// A rep's registration (报备) of a prospect.
+    RegistrationId;
 }
 
 /// Produces fresh, unique ids. Injected so tests are deterministic.

@@ -61,11 +61,19 @@ pub enum ObjectKind {
     ManagerClosure,
     /// [`crate::access::DepartmentClosure`]
     DepartmentClosure,
+    /// [`crate::access::Pool`]
+    Pool,
+    /// [`crate::access::PoolEntry`]
+    PoolEntry,
+    /// [`crate::access::PoolClaim`]
+    PoolClaim,
+    /// [`crate::access::Registration`]
+    Registration,
 }
 
 impl ObjectKind {
     /// Every kind, in a stable order.
-    pub const ALL: [ObjectKind; 17] = [
+    pub const ALL: [ObjectKind; 21] = [
         ObjectKind::Account,
         ObjectKind::Contact,
         ObjectKind::Lead,
@@ -83,6 +91,10 @@ impl ObjectKind {
         ObjectKind::TeamMember,
         ObjectKind::ManagerClosure,
         ObjectKind::DepartmentClosure,
+        ObjectKind::Pool,
+        ObjectKind::PoolEntry,
+        ObjectKind::PoolClaim,
+        ObjectKind::Registration,
     ];
 
     /// The singular snake_case name: `account`.
@@ -105,6 +117,10 @@ impl ObjectKind {
             ObjectKind::TeamMember => "team_member",
             ObjectKind::ManagerClosure => "manager_closure",
             ObjectKind::DepartmentClosure => "department_closure",
+            ObjectKind::Pool => "pool",
+            ObjectKind::PoolEntry => "pool_entry",
+            ObjectKind::PoolClaim => "pool_claim",
+            ObjectKind::Registration => "registration",
         }
     }
 
@@ -128,6 +144,10 @@ impl ObjectKind {
             ObjectKind::TeamMember => "team_members",
             ObjectKind::ManagerClosure => "manager_closure",
             ObjectKind::DepartmentClosure => "department_closure",
+            ObjectKind::Pool => "pools",
+            ObjectKind::PoolEntry => "pool_entries",
+            ObjectKind::PoolClaim => "pool_claims",
+            ObjectKind::Registration => "registrations",
         }
     }
 

@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::effective::EffectiveAccess;
-use super::{Action, Grantee, Role, RoleAssignment, ScopeKind, Share, closure_of, team_members};
+use super::{
+    Action, Grantee, Pool, Role, RoleAssignment, ScopeKind, Share, closure_of, team_members,
+};
 use crate::actor::{Actor, Principal};
 use crate::error::{Error, Result};
 use crate::id::{DepartmentId, RoleId, ShareId, TeamId, TenantId, UserId};
@@ -421,6 +423,21 @@ impl Directory {
         None
     }
 
+    /// Whether `actor` may claim from `pool` as a member: named in it, an admin, or in one
+    /// of its departments or a department below one. The system is no member.
+    pub fn is_pool_member(&self, actor: &Actor, pool: &Pool) -> bool {
+        let Ok((user, me)) = self.member(actor) else {
+            return false;
+        };
+        pool.users.contains(&user)
+            || pool.admins.contains(&user)
+            || me.department.is_some_and(|mine| {
+                pool.departments
+                    .iter()
+                    .any(|d| self.contains.contains(&(*d, mine)))
+            })
+    }
+
     /// An active share of the record that allows `action` and reaches the user.
     fn share_reaching(
         &self,
@@ -460,4 +477,204 @@ fn shares_a_team(a: &[TeamId], b: &[TeamId]) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+    use crate::access::{Scope, ShareLevel};
+    use crate::error::ErrorKind;
+    use crate::id::{AccountId, RoleAssignmentId};
+    use crate::model::{Account, Department};
+    use crate::value::{CompanyName, PersonName};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
+    }
+
+    fn tenant() -> TenantId {
+        TenantId(Uuid::from_u128(1))
+    }
+
+    fn user(n: u128) -> UserId {
+        UserId(Uuid::from_u128(n))
+    }
+
+    /// 1 manages 2 and 3; everyone reads accounts of their reports; 4 has no role.
+    fn directory(shares: &[Record<Share>]) -> Directory {
+        let users: Vec<Record<User>> = (1..=4)
+            .map(|n| {
+                let mut u = User::new(PersonName::parse("张伟").unwrap());
+                u.manager_id = (n == 2 || n == 3).then(|| user(1));
+                Record::new(user(n), tenant(), None, now(), u)
+            })
+            .collect();
+        let role = Record::new(
+            RoleId(Uuid::from_u128(20)),
+            tenant(),
+            None,
+            now(),
+            Role::new("销售").grant(
+                ObjectKind::Account,
+                [Action::Read, Action::Update],
+                Scope::OwnAndSubordinates,
+            ),
+        );
+        let assignments: Vec<_> = (1..=3)
+            .map(|n| {
+                let assignment = RoleAssignment {
+                    user: user(n),
+                    role: role.id,
+                };
+                Record::new(
+                    RoleAssignmentId(Uuid::from_u128(30 + n)),
+                    tenant(),
+                    None,
+                    now(),
+                    assignment,
+                )
+            })
+            .collect();
+        Directory::builder(tenant())
+            .users(&users)
+            .roles([&role])
+            .assignments(&assignments)
+            .shares(shares)
+            .build()
+            .unwrap()
+    }
+
+    fn account_of(owner: u128) -> Row {
+        let account = Account::new(CompanyName::parse("上海测试有限公司").unwrap());
+        let id = AccountId(Uuid::from_u128(100 + owner));
+        Record::new(id, tenant(), Some(user(owner)), now(), account)
+            .to_row()
+            .unwrap()
+    }
+
+    fn decide(
+        directory: &Directory,
+        who: u128,
+        action: Action,
+        row: &Row,
+        at: DateTime<Utc>,
+    ) -> Decision {
+        directory.check(&Actor::user(tenant(), user(who)), action, row, at)
+    }
+
+    #[test]
+    fn a_manager_reaches_reports_records_and_peers_do_not() {
+        let directory = directory(&[]);
+        let of_two = account_of(2);
+        let read = |who| decide(&directory, who, Action::Read, &of_two, now());
+        assert_eq!(read(1).reason, Reason::Scope(ScopeKind::OwnAndSubordinates));
+        assert_eq!(read(2).reason, Reason::Scope(ScopeKind::Own));
+        assert_eq!(read(3), Decision::deny(Reason::OutOfScope));
+        assert_eq!(read(4), Decision::deny(Reason::NotGranted));
+        assert_eq!(read(9), Decision::deny(Reason::UnknownUser));
+        let err = read(3)
+            .require(Action::Read, ObjectKind::Account, of_two.id)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+        let system = directory.check(&Actor::system(tenant()), Action::Delete, &of_two, now());
+        assert_eq!(system.reason, Reason::System);
+        let stranger = Actor::user(TenantId(Uuid::from_u128(2)), user(1));
+        assert_eq!(
+            directory
+                .check(&stranger, Action::Read, &of_two, now())
+                .reason,
+            Reason::OtherTenant
+        );
+    }
+
+    #[test]
+    fn a_share_reaches_its_grantee_until_it_lapses_and_only_for_its_level() {
+        let of_two = account_of(2);
+        let share = Share::new(
+            ObjectKind::Account,
+            of_two.id,
+            Grantee::User(user(3)),
+            ShareLevel::Read,
+        )
+        .until(now() + Duration::hours(1));
+        let id = ShareId(Uuid::from_u128(50));
+        let directory = directory(&[Record::new(id, tenant(), None, now(), share)]);
+        assert_eq!(
+            decide(&directory, 3, Action::Read, &of_two, now()).reason,
+            Reason::Shared(id)
+        );
+        assert!(
+            !decide(&directory, 3, Action::Update, &of_two, now()).allowed,
+            "read level"
+        );
+        let lapsed = now() + Duration::hours(1);
+        assert!(
+            !decide(&directory, 3, Action::Read, &of_two, lapsed).allowed,
+            "expiry is exclusive"
+        );
+        assert_eq!(
+            decide(&directory, 4, Action::Read, &of_two, now()).reason,
+            Reason::NotGranted
+        );
+    }
+
+    #[test]
+    fn pool_members_are_named_admins_or_in_a_department_at_or_below_the_pools() {
+        let (east, shanghai) = (
+            DepartmentId(Uuid::from_u128(61)),
+            DepartmentId(Uuid::from_u128(62)),
+        );
+        let departments = [
+            Record::new(
+                east,
+                tenant(),
+                None,
+                now(),
+                Department {
+                    name: "华东".into(),
+                    parent: None,
+                },
+            ),
+            Record::new(
+                shanghai,
+                tenant(),
+                None,
+                now(),
+                Department {
+                    name: "上海".into(),
+                    parent: Some(east),
+                },
+            ),
+        ];
+        let users: Vec<Record<User>> = [(1, Some(east)), (2, Some(shanghai)), (3, None)]
+            .into_iter()
+            .map(|(n, department)| {
+                let mut u = User::new(PersonName::parse("王芳").unwrap());
+                u.department_id = department;
+                Record::new(user(n), tenant(), None, now(), u)
+            })
+            .collect();
+        let directory = Directory::builder(tenant())
+            .users(&users)
+            .departments(&departments)
+            .build()
+            .unwrap();
+        let pool = |departments: &[DepartmentId], admins: &[u128]| Pool {
+            name: "公海".into(),
+            object: ObjectKind::Account,
+            users: Default::default(),
+            departments: departments.iter().copied().collect(),
+            admins: admins.iter().map(|n| user(*n)).collect(),
+            rules: Default::default(),
+        };
+        let member =
+            |n, pool: &Pool| directory.is_pool_member(&Actor::user(tenant(), user(n)), pool);
+        let eastern = pool(&[east], &[]);
+        assert!(member(1, &eastern) && member(2, &eastern) && !member(3, &eastern));
+        let local = pool(&[shanghai], &[3]);
+        assert!(!member(1, &local) && member(2, &local) && member(3, &local));
+        assert!(!directory.is_pool_member(&Actor::system(tenant()), &local));
+    }
 }

@@ -148,3 +148,15 @@ fn role_field_access(
         .max_by_key(|a| a.rank())
         .unwrap_or(FieldAccess::Editable)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_index_in_declaration_order() {
+        for (i, kind) in ObjectKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind_index(kind), i, "{kind}");
+        }
+    }
+}

@@ -9,6 +9,9 @@
 //!   until an optional expiry; collaborators are shares marked as such.
 //! - **Field security** ([`FieldRule`]): per role, kind, field and [`Context`] a field is
 //!   editable, read-only, [masked](Mask) or hidden.
+//! - **Public pools** ([`Pool`], 公海) with claim limits, cool-down and an owned cap, and
+//!   **registrations** ([`Registration`], 客户报备) that protect a prospect for a while:
+//!   pure rules over counts a store takes in the claiming transaction.
 //! - **Hierarchies** are stored as closure tables ([`ManagerClosure`],
 //!   [`DepartmentClosure`]), team memberships as [`TeamMember`] rows; [`closure_of`],
 //!   [`move_delta`] and [`team_member_delta`] compute them and their exact changes.
@@ -29,7 +32,9 @@ mod directory;
 mod effective;
 mod field;
 mod plan;
+mod pool;
 mod redact;
+mod registration;
 mod role;
 mod scope;
 mod share;
@@ -44,7 +49,11 @@ pub use delta::Delta;
 pub use directory::{Decision, Directory, DirectoryBuilder, Reason};
 pub use field::{Context, FieldAccess, FieldRule, Mask};
 pub use plan::Plan;
+pub use pool::{ClaimRefusal, ClaimRules, ClaimStats, Pool, PoolClaim, PoolEntry};
+pub(crate) use pool::{POOL_CLAIM_COLUMNS, POOL_COLUMNS, POOL_ENTRY_COLUMNS};
 pub use redact::Redacted;
+pub(crate) use registration::REGISTRATION_COLUMNS;
+pub use registration::{Registration, RegistrationStatus};
 pub(crate) use role::{ROLE_ASSIGNMENT_COLUMNS, ROLE_COLUMNS};
 pub use role::{Role, RoleAssignment};
 pub(crate) use scope::ScopeSet;

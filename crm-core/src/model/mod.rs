@@ -45,6 +45,10 @@ pub(crate) fn columns_of(kind: ObjectKind) -> &'static [Column] {
         ObjectKind::ManagerClosure | ObjectKind::DepartmentClosure => {
             crate::access::CLOSURE_COLUMNS
         }
+        ObjectKind::Pool => crate::access::POOL_COLUMNS,
+        ObjectKind::PoolEntry => crate::access::POOL_ENTRY_COLUMNS,
+        ObjectKind::PoolClaim => crate::access::POOL_CLAIM_COLUMNS,
+        ObjectKind::Registration => crate::access::REGISTRATION_COLUMNS,
     }
 }
 
