@@ -13,7 +13,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 use super::testing::{KINDS, World, world};
 use super::{Action, Plan, Reason, ScopeKind};
-use crate::query::NoRows;
+use crate::query::{NoRows, Predicate};
 
 /// Comparisons to make at least; `CRM_ACCESS_CASES` raises it (e.g. to 1,000,000).
 fn target_cases() -> u64 {
@@ -27,6 +27,27 @@ fn target_cases() -> u64 {
 /// records.
 const MIN_TRIPLES_PER_WORLD: u64 = 6 * Action::COUNT as u64 * 30;
 
+/// The most leaves a plan has, whatever the world: one per scope kind, the custom scopes
+/// of the generated roles, and the share test.
+const MAX_PLAN_LEAVES: usize = 24;
+
+/// A predicate's leaf count (sub-select filters included) and its longest `IN` list.
+fn shape(p: &Predicate) -> (usize, usize) {
+    match p {
+        Predicate::And { all: parts } | Predicate::Or { any: parts } => parts
+            .iter()
+            .map(shape)
+            .fold((0, 0), |(n, l), (pn, pl)| (n + pn, l.max(pl))),
+        Predicate::Not { not } => shape(not),
+        Predicate::InSelect { filter, .. } => {
+            let (n, l) = shape(filter);
+            (n + 1, l)
+        }
+        Predicate::In { values, .. } => (1, values.len()),
+        _ => (1, 0),
+    }
+}
+
 /// Compares the three interpreters on every triple of `world`; counts decisions by reason.
 fn compare(world: &World, reasons: &mut HashMap<String, u64>) -> Result<u64, TestCaseError> {
     let directory = world.directory();
@@ -37,6 +58,14 @@ fn compare(world: &World, reasons: &mut HashMap<String, u64>) -> Result<u64, Tes
         for action in Action::ALL {
             for kind in KINDS {
                 let plan = directory.plan(&actor, action, kind, world.now);
+                if let Plan::Conditional(p) = &plan {
+                    let (leaves, longest_list) = shape(p);
+                    proptest::prop_assert!(
+                        leaves <= MAX_PLAN_LEAVES && longest_list <= 2,
+                        "a plan that grows with the data: {:?}",
+                        p
+                    );
+                }
                 let bound = match &plan {
                     Plan::Conditional(p) => Some(
                         p.resolve(kind)

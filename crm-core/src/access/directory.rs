@@ -81,8 +81,7 @@ impl Decision {
     }
 
     /// `Ok` when allowed, else [`Error::PermissionDenied`] naming the action, the record
-    /// and the reason. (A host answering a denied *read* says "not found" instead, so that
-    /// existence does not leak.)
+    /// and the reason. For reads, use [`Decision::or_not_found`].
     pub fn require(self, action: Action, object: ObjectKind, id: Uuid) -> Result<()> {
         if self.allowed {
             return Ok(());
@@ -91,6 +90,18 @@ impl Decision {
             action: action.to_string(),
             object: format!("{object} {id}"),
             reason: self.reason.to_string(),
+        })
+    }
+
+    /// `Ok` when allowed, else [`Error::NotFound`]: the answer to a denied read, which must
+    /// not tell the actor that the record exists.
+    pub fn or_not_found(self, object: ObjectKind, id: Uuid) -> Result<()> {
+        if self.allowed {
+            return Ok(());
+        }
+        Err(Error::NotFound {
+            object: object.as_str(),
+            id: id.to_string(),
         })
     }
 }
@@ -578,6 +589,11 @@ mod tests {
             .require(Action::Read, ObjectKind::Account, of_two.id)
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+        let hidden = read(3)
+            .or_not_found(ObjectKind::Account, of_two.id)
+            .unwrap_err();
+        assert_eq!(hidden.kind(), ErrorKind::NotFound);
+        assert!(read(1).or_not_found(ObjectKind::Account, of_two.id).is_ok());
         let system = directory.check(&Actor::system(tenant()), Action::Delete, &of_two, now());
         assert_eq!(system.reason, Reason::System);
         let stranger = Actor::user(TenantId(Uuid::from_u128(2)), user(1));

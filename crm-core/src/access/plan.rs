@@ -6,8 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Action, Directory, ShareLevel};
-use super::{Reason, ScopeKind};
+use super::{Action, Directory, Reason, ScopeKind, ShareLevel};
 use crate::actor::Actor;
 use crate::id::{DepartmentId, UserId};
 use crate::query::Predicate;
@@ -50,8 +49,8 @@ fn departments_below(d: DepartmentId) -> Predicate {
     )
 }
 
-/// Teams `user` is in.
-fn teams_of(user: UserId) -> Predicate {
+/// The team memberships of `user` (select `team` for the teams they are in).
+fn memberships_of(user: UserId) -> Predicate {
     Predicate::eq("user", user)
 }
 
@@ -129,7 +128,7 @@ impl Directory {
                 "owner",
                 ObjectKind::TeamMember,
                 "user",
-                via("team", ObjectKind::TeamMember, "team", teams_of(user)),
+                via("team", ObjectKind::TeamMember, "team", memberships_of(user)),
             ));
         }
         if let Some(department) = me.department {
@@ -161,45 +160,44 @@ impl Directory {
                 "id",
                 ObjectKind::Share,
                 "record",
-                self.shares_reaching(user, me.department, kind, levels, now),
+                shares_reaching(user, me.department, kind, levels, now),
             ));
         }
         Plan::Conditional(Predicate::Or { any })
     }
+}
 
-    /// Shares of records of `kind` at one of `levels`, active at `now`, reaching `user`.
-    fn shares_reaching(
-        &self,
-        user: UserId,
-        department: Option<DepartmentId>,
-        kind: ObjectKind,
-        levels: Vec<&str>,
-        now: DateTime<Utc>,
-    ) -> Predicate {
-        let mut grantee = vec![
-            Predicate::eq("grantee_user", user),
-            via(
-                "grantee_team",
-                ObjectKind::TeamMember,
-                "team",
-                teams_of(user),
-            ),
-        ];
-        if let Some(d) = department {
-            grantee.push(via(
-                "grantee_department",
-                ObjectKind::DepartmentClosure,
-                "ancestor",
-                Predicate::eq("descendant", d),
-            ));
-        }
-        Predicate::And {
-            all: vec![
-                Predicate::eq("object", kind.as_str()),
-                Predicate::is_in("level", levels),
-                Predicate::is_null("expires_at").or(Predicate::gt("expires_at", now)),
-                Predicate::Or { any: grantee },
-            ],
-        }
+/// Shares of records of `kind` at one of `levels`, active at `now`, reaching `user`.
+fn shares_reaching(
+    user: UserId,
+    department: Option<DepartmentId>,
+    kind: ObjectKind,
+    levels: Vec<&str>,
+    now: DateTime<Utc>,
+) -> Predicate {
+    let mut grantee = vec![
+        Predicate::eq("grantee_user", user),
+        via(
+            "grantee_team",
+            ObjectKind::TeamMember,
+            "team",
+            memberships_of(user),
+        ),
+    ];
+    if let Some(d) = department {
+        grantee.push(via(
+            "grantee_department",
+            ObjectKind::DepartmentClosure,
+            "ancestor",
+            Predicate::eq("descendant", d),
+        ));
+    }
+    Predicate::And {
+        all: vec![
+            Predicate::eq("object", kind.as_str()),
+            Predicate::is_in("level", levels),
+            Predicate::is_null("expires_at").or(Predicate::gt("expires_at", now)),
+            Predicate::Or { any: grantee },
+        ],
     }
 }
