@@ -26,7 +26,7 @@ use crate::id::{AccountId, IdGen, RecordId, SequentialIdGen, TenantId, UserId};
 use crate::model::{
     Account, Activity, ActivityKind, Contact, Department, Lead, Opportunity, Tag, Team, User,
 };
-use crate::query::{Predicate, Query, Sort};
+use crate::query::{Predicate, Query, RowSource, Sort};
 use crate::record::{Entity, ObjectKind, Record, Row, Value};
 use crate::store::{ReadStore, Store};
 use crate::value::{CompanyName, Currency, Email, Money, PersonName, Phone, Region};
@@ -52,6 +52,7 @@ macro_rules! conformance_suite {
                 tenants_are_isolated,
                 queries_agree_with_the_reference_interpreter,
                 sort_and_page_agree_with_the_reference_interpreter,
+                sub_selects_agree_with_the_reference_interpreter,
                 batch_insert_is_atomic,
                 duplicate_keys_are_found_replaced_and_rolled_back);
         }
@@ -191,6 +192,119 @@ pub async fn insert_then_get_round_trips_every_kind(store: Arc<dyn Store>) {
     )
     .unwrap();
     round_trip(store, &fx, schema).await;
+    round_trip_access_kinds(store, &fx).await;
+}
+
+/// Roles, assignments, shares, team memberships and closure rows round-trip too.
+async fn round_trip_access_kinds(store: &dyn Store, fx: &Fixture) {
+    use crate::access::{
+        Action, ClaimRules, DepartmentClosure, FieldAccess, FieldRule, Grantee, ManagerClosure,
+        Mask, Pool, PoolClaim, PoolEntry, Registration, Role, RoleAssignment, Scope, Share,
+        ShareLevel, TeamMember,
+    };
+    let ids: &dyn IdGen = &fx.ids;
+    let role = Role::new("销售代表")
+        .grant(
+            ObjectKind::Account,
+            [Action::Read, Action::Update],
+            Scope::Team,
+        )
+        .grant(
+            ObjectKind::Lead,
+            [Action::Claim],
+            Scope::Matching {
+                predicate: Predicate::is_null("owner"),
+            },
+        )
+        .field(FieldRule::new(
+            ObjectKind::Contact,
+            "mobile",
+            FieldAccess::Masked { mask: Mask::Phone },
+        ));
+    round_trip(store, fx, role).await;
+    let user: UserId = ids.next();
+    round_trip(
+        store,
+        fx,
+        RoleAssignment {
+            user,
+            role: ids.next(),
+        },
+    )
+    .await;
+    let share = Share::new(
+        ObjectKind::Account,
+        ids.next_uuid(),
+        Grantee::Team(ids.next()),
+        ShareLevel::Edit,
+    )
+    .until(t0() + Duration::days(7))
+    .as_collaborator();
+    round_trip(store, fx, share).await;
+    round_trip(
+        store,
+        fx,
+        TeamMember {
+            team: ids.next(),
+            user,
+            leader: true,
+        },
+    )
+    .await;
+    round_trip(
+        store,
+        fx,
+        ManagerClosure {
+            ancestor: ids.next(),
+            descendant: user,
+            depth: 2,
+        },
+    )
+    .await;
+    round_trip(
+        store,
+        fx,
+        DepartmentClosure {
+            ancestor: ids.next(),
+            descendant: ids.next(),
+            depth: 0,
+        },
+    )
+    .await;
+    let pool = Pool {
+        name: "华东公海".into(),
+        object: ObjectKind::Account,
+        users: [user].into(),
+        departments: [ids.next()].into(),
+        admins: [ids.next()].into(),
+        rules: ClaimRules {
+            daily_claims: Some(5),
+            reclaim_cooldown_hours: Some(72),
+            max_owned: None,
+            utc_offset_minutes: 480,
+        },
+    };
+    round_trip(store, fx, pool).await;
+    let record = ids.next_uuid();
+    let entry = PoolEntry {
+        pool: ids.next(),
+        object: ObjectKind::Account,
+        record,
+        previous_owner: Some(user),
+        reason: Some("客户无意向".into()),
+    };
+    round_trip(store, fx, entry).await;
+    let claim = PoolClaim {
+        pool: ids.next(),
+        object: ObjectKind::Account,
+        record,
+        user,
+        at: t0(),
+        distributed_by: None,
+    };
+    round_trip(store, fx, claim).await;
+    let registration = Registration::new(ObjectKind::Lead, record, user, t0(), 15, true);
+    round_trip(store, fx, registration).await;
 }
 
 /// Unknown ids read as absent, and the typed read says which record is missing.
@@ -629,8 +743,9 @@ async fn reference_rows(
     rows
 }
 
-/// The ids the reference interpreter selects from `rows` for `query`, and the ids `store`
-/// lists for it: the two answers every differential query check compares.
+/// The ids the reference interpreter selects for `query` from `rows` (one tenant's rows of
+/// any kinds: those of `kind` are filtered, all are what sub-selects read), and the ids
+/// `store` lists for it: the two answers every differential query check compares.
 pub async fn reference_and_store(
     store: &dyn ReadStore,
     tenant: TenantId,
@@ -641,7 +756,7 @@ pub async fn reference_and_store(
     let expected = query
         .resolve(kind)
         .unwrap()
-        .apply(rows)
+        .apply(rows.rows_of(kind), &rows)
         .into_iter()
         .map(|r| r.id)
         .collect();
@@ -686,6 +801,151 @@ pub async fn queries_agree_with_the_reference_interpreter(store: Arc<dyn Store>)
     let bad = Query::filter(Predicate::eq("no_such_field", "x"));
     let err = store
         .list_rows(ObjectKind::Opportunity, fx.tenant, &bad)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+}
+
+/// Accounts (levels, a branch tree, one soft-deleted, one in another tenant), their
+/// contacts (some without an account) and deals: rows sub-selects can follow.
+async fn sub_select_fixture(store: &dyn Store, fx: &Fixture, other: &Fixture) -> Vec<Row> {
+    let levels = [Some("A"), Some("B"), None];
+    let mut accounts: Vec<Record<Account>> = Vec::new();
+    for i in 0..9 {
+        let mut a = account(&format!("子查询公司{i}"));
+        a.level = levels[i % 3].map(str::to_owned);
+        // Accounts 3.. are branches of 0, 1 or 2.
+        a.parent = (i >= 3).then(|| accounts[i % 3].id);
+        accounts.push(fx.record(a));
+    }
+    let mut foreign = other.record(account("外租户公司"));
+    foreign.level = Some("A".into());
+    fx.insert(store, &accounts).await;
+    other.insert(store, std::slice::from_ref(&foreign)).await;
+    let mut deleted = accounts[6].clone();
+    deleted.meta.deleted_at = Some(t0());
+    let mut tx = store.begin().await.unwrap();
+    tx.save(&fx.actor, t0(), deleted).await.unwrap();
+    tx.commit().await.unwrap();
+    let targets: Vec<AccountId> = accounts.iter().map(|a| a.id).chain([foreign.id]).collect();
+    let contacts: Vec<Record<Contact>> = (0..12)
+        .map(|i| {
+            let mut c = Contact::new(PersonName::parse("王芳").unwrap());
+            c.account_id = (i % 4 != 3).then(|| targets[i % targets.len()]);
+            c.primary = i % 2 == 0;
+            fx.record(c)
+        })
+        .collect();
+    fx.insert(store, &contacts).await;
+    let deals: Vec<Record<Opportunity>> = (0..20)
+        .map(|i| {
+            fx.record(Opportunity::new(
+                targets[i % targets.len()],
+                "子查询商机",
+                "lead",
+            ))
+        })
+        .collect();
+    fx.insert(store, &deals).await;
+    let mut rows = Vec::new();
+    for kind in [
+        ObjectKind::Account,
+        ObjectKind::Contact,
+        ObjectKind::Opportunity,
+    ] {
+        rows.extend(
+            store
+                .list_rows(kind, fx.tenant, &Query::all().with_deleted().unpaged())
+                .await
+                .unwrap(),
+        );
+    }
+    rows
+}
+
+/// Sub-selects (semi-joins) — nested, negated, over nullable and soft-deleted rows, never
+/// across tenants — list and count what the reference interpreter selects.
+pub async fn sub_selects_agree_with_the_reference_interpreter(store: Arc<dyn Store>) {
+    let fx = Fixture::new(17);
+    let other = Fixture::new(18);
+    let rows = sub_select_fixture(store.as_ref(), &fx, &other).await;
+    let level_a = || Predicate::eq("level", "A");
+    let of_accounts =
+        |filter| Predicate::in_select("account_id", ObjectKind::Account, "id", filter);
+    let branches_of = |filter| Predicate::in_select("parent", ObjectKind::Account, "id", filter);
+    let cases = [
+        (ObjectKind::Opportunity, of_accounts(level_a())),
+        (ObjectKind::Opportunity, !of_accounts(level_a())),
+        (ObjectKind::Opportunity, of_accounts(Predicate::True)),
+        (ObjectKind::Opportunity, of_accounts(branches_of(level_a()))),
+        (
+            ObjectKind::Opportunity,
+            of_accounts(!branches_of(level_a())),
+        ),
+        (
+            ObjectKind::Opportunity,
+            !of_accounts(branches_of(level_a()).or(Predicate::is_null("level"))),
+        ),
+        (
+            ObjectKind::Account,
+            Predicate::in_select(
+                "id",
+                ObjectKind::Contact,
+                "account_id",
+                Predicate::eq("primary", true),
+            ),
+        ),
+        (
+            ObjectKind::Account,
+            !Predicate::in_select("id", ObjectKind::Contact, "account_id", Predicate::True),
+        ),
+        (
+            ObjectKind::Contact,
+            of_accounts(level_a()).or(Predicate::is_null("account_id")),
+        ),
+    ];
+    let mut selective = 0;
+    for (kind, predicate) in cases {
+        let query = Query::filter(predicate.clone()).unpaged();
+        let (expected, got) =
+            reference_and_store(store.as_ref(), fx.tenant, kind, &rows, &query).await;
+        assert_eq!(got, expected, "list disagrees for {predicate:?}");
+        let count = store.count_rows(kind, fx.tenant, &query).await.unwrap();
+        assert_eq!(
+            count,
+            expected.len() as u64,
+            "count disagrees for {predicate:?}"
+        );
+        let live = rows
+            .iter()
+            .filter(|r| r.kind == kind && r.meta.deleted_at.is_none())
+            .count();
+        if !expected.is_empty() && expected.len() < live {
+            selective += 1;
+        }
+    }
+    assert!(selective >= 8, "only {selective} cases split the rows");
+    // Deals of A-level accounts: 0 and 3 (6 is deleted; the foreign one is another tenant's).
+    let a_level = store
+        .count_rows(
+            ObjectKind::Opportunity,
+            fx.tenant,
+            &Query::filter(of_accounts(level_a())),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        a_level, 4,
+        "20 deals over 10 targets: two each for accounts 0 and 3"
+    );
+    let mismatched = Query::filter(Predicate::in_select(
+        "name",
+        ObjectKind::Account,
+        "id",
+        Predicate::True,
+    ));
+    let err = store
+        .list_rows(ObjectKind::Opportunity, fx.tenant, &mismatched)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);

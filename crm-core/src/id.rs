@@ -97,6 +97,24 @@ define_ids! {
     PipelineId;
     /// One move of a deal between pipeline stages.
     StageChangeId;
+    /// An access role.
+    RoleId;
+    /// A role given to a user.
+    RoleAssignmentId;
+    /// A record shared with a user, team or department.
+    ShareId;
+    /// One user's membership of one team, as stored for queries.
+    TeamMemberId;
+    /// One ancestor–descendant pair of a hierarchy's closure table.
+    ClosureRowId;
+    /// A public pool (公海).
+    PoolId;
+    /// A record's stay in a public pool.
+    PoolEntryId;
+    /// One claim of a record from a public pool.
+    PoolClaimId;
+    /// A rep's registration (报备) of a prospect.
+    RegistrationId;
 }
 
 /// Produces fresh, unique ids. Injected so tests are deterministic.

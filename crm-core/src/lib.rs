@@ -20,8 +20,12 @@
 //! - [`dedup`]: duplicate detection — normalisation, blocking, Fellegi–Sunter scoring with
 //!   EM, clustering that resists chaining, explanations.
 //!
+//! - [`access`]: roles, data scopes, field security and masking, record sharing; one
+//!   fast in-memory `check` and a `plan` predicate for stores, which always agree.
+//!
 //! With the `test-util` feature, `conformance` holds the behaviour suite every store runs.
 
+pub mod access;
 pub mod actor;
 pub mod audit;
 pub mod clock;

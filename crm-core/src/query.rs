@@ -7,6 +7,12 @@
 //! the leaves. Semantics are two-valued: a test on a missing (NULL) field is false, and its
 //! negation is true — unlike raw SQL, where both would be unknown.
 //!
+//! [`Predicate::InSelect`] is a semi-join: "this field equals the selected field of some live
+//! record of another kind (same tenant) matching a filter". It lets a condition follow stored
+//! relations — the access rules' `owner IN (SELECT descendant FROM manager_closure WHERE
+//! ancestor = me)` — without ever inlining a list of ids that grows with the data. SQL stores
+//! compile it to a subquery; in memory it reads a [`RowSource`] (see [`Condition::bind`]).
+//!
 //! ```
 //! use crm_core::query::{Predicate, Query, Sort};
 //! let q = Query::filter(Predicate::eq("region", "110000").and(Predicate::contains("name", "华为")))
@@ -16,6 +22,7 @@
 //! ```
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -108,6 +115,20 @@ pub enum Predicate {
         /// The prefix.
         text: String,
     },
+    /// `field IN (SELECT select FROM from WHERE tenant = <same> AND deleted_at IS NULL AND
+    /// filter)`: `field` equals the `select` field of some live record of kind `from` that
+    /// matches `filter`. Null selected values are never matched, so the negation stays
+    /// two-valued like every other leaf.
+    InSelect {
+        /// The field name, on the outer kind.
+        field: String,
+        /// The kind the sub-select reads.
+        from: ObjectKind,
+        /// The selected field name, on `from`; of the same type as `field`.
+        select: String,
+        /// Which records of `from`.
+        filter: Box<Predicate>,
+    },
 }
 
 impl Predicate {
@@ -177,6 +198,24 @@ impl Predicate {
         Predicate::StartsWith {
             field: field.into(),
             text: text.into(),
+        }
+    }
+
+    /// `field` equals the `select` field of some live `from` record matching `filter`.
+    ///
+    /// ```
+    /// use crm_core::ObjectKind;
+    /// use crm_core::query::Predicate;
+    /// // Deals of A-level customers.
+    /// let p = Predicate::in_select("account_id", ObjectKind::Account, "id", Predicate::eq("level", "A"));
+    /// assert!(p.resolve(ObjectKind::Opportunity).is_ok());
+    /// ```
+    pub fn in_select(field: &str, from: ObjectKind, select: &str, filter: Predicate) -> Predicate {
+        Predicate::InSelect {
+            field: field.into(),
+            from,
+            select: select.into(),
+            filter: Box::new(filter),
         }
     }
 
@@ -276,6 +315,36 @@ impl Predicate {
                 };
                 Condition::leaf(field_ref, test, negated)
             }
+            (
+                Predicate::InSelect {
+                    field,
+                    from,
+                    select,
+                    filter,
+                },
+                _,
+            ) => {
+                let (field_ref, ty) = resolve_field(kind, field)?;
+                let (select_ref, select_ty) = resolve_field(*from, select)?;
+                if ty != select_ty {
+                    return Err(Error::validation(
+                        format!("query.{field}"),
+                        format!("{from}.{select}"),
+                        format!("the field holds {ty:?} values, the selected field {select_ty:?}"),
+                    ));
+                }
+                // The negation of the whole leaf never reaches into the sub-select's filter.
+                let filter = Condition::And(vec![
+                    filter.resolve(*from)?,
+                    Condition::leaf(from.field("deleted_at")?, Test::IsNull, false),
+                ]);
+                let sub = SubSelect {
+                    from: *from,
+                    select: select_ref,
+                    filter: Box::new(filter),
+                };
+                Condition::leaf(field_ref, Test::InSelect(sub), negated)
+            }
         })
     }
 }
@@ -337,11 +406,67 @@ pub enum Test {
     Contains(String),
     /// Text starts with.
     StartsWith(String),
+    /// Equal to a value the sub-select selects.
+    InSelect(SubSelect),
+}
+
+/// The resolved form of [`Predicate::InSelect`]: which field of which kind, from the live rows
+/// matching a filter. The filter already holds `deleted_at IS NULL`. A null selected value
+/// matches nothing (SQL stores leave nulls out of a negated sub-select, where SQL's `NOT IN`
+/// would otherwise turn unknown).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubSelect {
+    /// The kind read.
+    pub from: ObjectKind,
+    /// The selected field, on `from`.
+    pub select: FieldRef,
+    /// Which rows of `from`, resolved against it.
+    pub filter: Box<Condition>,
+}
+
+impl SubSelect {
+    /// The distinct non-null values the sub-select selects from `source`, in first-seen
+    /// order.
+    pub fn values(&self, source: &dyn RowSource) -> Vec<Value> {
+        let filter = self.filter.bind(source);
+        let mut seen = HashSet::new();
+        source
+            .rows_of(self.from)
+            .filter(|r| filter.matches(r, source))
+            .map(|r| r.value(self.select))
+            .filter(|v| !v.is_null() && seen.insert(v.clone()))
+            .collect()
+    }
+}
+
+/// Where the in-memory interpreter reads the rows sub-selects select from: one tenant's
+/// stored rows of each kind.
+pub trait RowSource {
+    /// Every stored row of `kind`, soft-deleted ones included (sub-selects leave them out).
+    fn rows_of(&self, kind: ObjectKind) -> Box<dyn Iterator<Item = &Row> + '_>;
+}
+
+/// Rows of mixed kinds, e.g. a test's whole data set: `&rows.as_slice()` as a source.
+impl RowSource for &[Row] {
+    fn rows_of(&self, kind: ObjectKind) -> Box<dyn Iterator<Item = &Row> + '_> {
+        Box::new(self.iter().filter(move |r| r.kind == kind))
+    }
+}
+
+/// No stored rows: every sub-select selects nothing. For conditions known to have none.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoRows;
+
+impl RowSource for NoRows {
+    fn rows_of(&self, _kind: ObjectKind) -> Box<dyn Iterator<Item = &Row> + '_> {
+        Box::new(std::iter::empty())
+    }
 }
 
 impl Test {
     /// The un-negated outcome on `value`; false for a null value except for `IsNull`.
-    pub fn holds(&self, value: &Value) -> bool {
+    /// Sub-selects read `source`.
+    pub fn holds(&self, value: &Value, source: &dyn RowSource) -> bool {
         if let Test::IsNull = self {
             return value.is_null();
         }
@@ -351,6 +476,9 @@ impl Test {
             (Test::In(values), v) => values.iter().any(|c| c == v),
             (Test::Contains(text), Value::Text(v)) => v.contains(text.as_str()),
             (Test::StartsWith(text), Value::Text(v)) => v.starts_with(text.as_str()),
+            (Test::InSelect(sub), v) => source
+                .rows_of(sub.from)
+                .any(|r| r.value(sub.select) == *v && sub.filter.matches(r, source)),
             _ => false,
         }
     }
@@ -365,18 +493,46 @@ impl Condition {
         }
     }
 
-    /// The in-memory interpreter.
-    pub fn matches(&self, row: &Row) -> bool {
+    /// The in-memory interpreter: whether `row` satisfies the condition, sub-selects reading
+    /// `source` by brute force (every sub-select is re-run for every row; [`Condition::bind`]
+    /// first when testing many rows).
+    pub fn matches(&self, row: &Row, source: &dyn RowSource) -> bool {
         match self {
             Condition::True => true,
             Condition::False => false,
-            Condition::And(all) => all.iter().all(|c| c.matches(row)),
-            Condition::Or(any) => any.iter().any(|c| c.matches(row)),
+            Condition::And(all) => all.iter().all(|c| c.matches(row, source)),
+            Condition::Or(any) => any.iter().any(|c| c.matches(row, source)),
             Condition::Leaf {
                 field,
                 test,
                 negated,
-            } => test.holds(&row.value(*field)) != *negated,
+            } => test.holds(&row.value(*field), source) != *negated,
+        }
+    }
+
+    /// This condition with every sub-select run once against `source` and replaced by the
+    /// values it selected (`field IN (v1, v2, ...)`): the same answers for every row of the
+    /// same data, without re-running sub-selects per row. An in-memory evaluation step only;
+    /// what stores receive keeps its sub-selects.
+    pub fn bind(&self, source: &dyn RowSource) -> Condition {
+        match self {
+            Condition::And(all) => Condition::And(all.iter().map(|c| c.bind(source)).collect()),
+            Condition::Or(any) => Condition::Or(any.iter().map(|c| c.bind(source)).collect()),
+            Condition::Leaf {
+                field,
+                test: Test::InSelect(sub),
+                negated,
+            } => Condition::leaf(*field, Test::In(sub.values(source)), *negated),
+            other => other.clone(),
+        }
+    }
+
+    /// Whether any leaf, at any depth, is a sub-select.
+    pub fn has_sub_select(&self) -> bool {
+        match self {
+            Condition::And(parts) | Condition::Or(parts) => parts.iter().any(Self::has_sub_select),
+            Condition::Leaf { test, .. } => matches!(test, Test::InSelect(_)),
+            Condition::True | Condition::False => false,
         }
     }
 }
@@ -534,12 +690,17 @@ pub struct ResolvedQuery {
 }
 
 impl ResolvedQuery {
-    /// The in-memory interpreter: filter, sort (nulls first ascending, last descending),
-    /// page.
-    pub fn apply<'a>(&self, rows: impl IntoIterator<Item = &'a Row>) -> Vec<&'a Row> {
+    /// The in-memory interpreter: filter (sub-selects read `source`), sort (nulls first
+    /// ascending, last descending), page.
+    pub fn apply<'a>(
+        &self,
+        rows: impl IntoIterator<Item = &'a Row>,
+        source: &dyn RowSource,
+    ) -> Vec<&'a Row> {
+        let condition = self.condition.bind(source);
         let mut hits: Vec<&Row> = rows
             .into_iter()
-            .filter(|r| self.condition.matches(r))
+            .filter(|r| condition.matches(r, source))
             .collect();
         hits.sort_by(|a, b| {
             self.sort
@@ -609,8 +770,84 @@ mod tests {
     #[test]
     fn null_semantics_are_two_valued() {
         let eq = Test::Cmp(CmpOp::Eq, Value::Text("a".into()));
-        assert!(!eq.holds(&Value::Null));
-        assert!(Test::IsNull.holds(&Value::Null));
-        assert!(!Test::In(vec![]).holds(&Value::Text("a".into())));
+        assert!(!eq.holds(&Value::Null, &NoRows));
+        assert!(Test::IsNull.holds(&Value::Null, &NoRows));
+        assert!(!Test::In(vec![]).holds(&Value::Text("a".into()), &NoRows));
+    }
+
+    fn account_row(id: u128, level: Option<&str>, parent: Option<u128>) -> Row {
+        use crate::id::{AccountId, TenantId};
+        use crate::model::Account;
+        use crate::record::Record;
+        use crate::value::CompanyName;
+        let mut a = Account::new(CompanyName::parse("子查询测试公司").unwrap());
+        a.level = level.map(str::to_owned);
+        a.parent = parent.map(|p| AccountId(uuid::Uuid::from_u128(p)));
+        let at = chrono::DateTime::UNIX_EPOCH;
+        Record::new(
+            AccountId(uuid::Uuid::from_u128(id)),
+            TenantId(uuid::Uuid::nil()),
+            None,
+            at,
+            a,
+        )
+        .to_row()
+        .unwrap()
+    }
+
+    #[test]
+    fn sub_selects_skip_null_selections_so_negation_stays_two_valued() {
+        // 1 (A) <- 2 (B), 3 (no parent, no level)
+        let rows = vec![
+            account_row(1, Some("A"), None),
+            account_row(2, Some("B"), Some(1)),
+            account_row(3, None, None),
+        ];
+        let source = &rows.as_slice();
+        let is_a_parent =
+            Predicate::in_select("id", ObjectKind::Account, "parent", Predicate::True);
+        let selected = |p: &Predicate| -> Vec<u128> {
+            let c = p.resolve(ObjectKind::Account).unwrap();
+            let bound = c.bind(source);
+            let direct: Vec<u128> = rows
+                .iter()
+                .filter(|r| c.matches(r, source))
+                .map(|r| r.id.as_u128())
+                .collect();
+            let via_bind: Vec<u128> = rows
+                .iter()
+                .filter(|r| bound.matches(r, &NoRows))
+                .map(|r| r.id.as_u128())
+                .collect();
+            assert_eq!(direct, via_bind, "bind changes the answer of {p:?}");
+            direct
+        };
+        assert_eq!(selected(&is_a_parent), vec![1]);
+        // Account 3's null parent is selected by no one, and does not make NOT IN unknown.
+        assert_eq!(selected(&!is_a_parent.clone()), vec![2, 3]);
+        let parent_is_a = Predicate::in_select(
+            "parent",
+            ObjectKind::Account,
+            "id",
+            Predicate::eq("level", "A"),
+        );
+        assert_eq!(selected(&parent_is_a), vec![2]);
+        assert_eq!(
+            selected(&!parent_is_a),
+            vec![1, 3],
+            "a null field passes the negation"
+        );
+    }
+
+    #[test]
+    fn sub_select_types_must_match() {
+        let p = Predicate::in_select("name", ObjectKind::Account, "id", Predicate::True);
+        let err = p.resolve(ObjectKind::Account).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Validation);
+        let p = Predicate::in_select("id", ObjectKind::Account, "nope", Predicate::True);
+        assert_eq!(
+            p.resolve(ObjectKind::Account).unwrap_err().kind(),
+            ErrorKind::Validation
+        );
     }
 }

@@ -53,11 +53,31 @@ pub enum ObjectKind {
     Pipeline,
     /// [`crate::model::StageChange`]
     StageChange,
+    /// [`crate::access::Role`]
+    Role,
+    /// [`crate::access::RoleAssignment`]
+    RoleAssignment,
+    /// [`crate::access::Share`]
+    Share,
+    /// [`crate::access::TeamMember`]
+    TeamMember,
+    /// [`crate::access::ManagerClosure`]
+    ManagerClosure,
+    /// [`crate::access::DepartmentClosure`]
+    DepartmentClosure,
+    /// [`crate::access::Pool`]
+    Pool,
+    /// [`crate::access::PoolEntry`]
+    PoolEntry,
+    /// [`crate::access::PoolClaim`]
+    PoolClaim,
+    /// [`crate::access::Registration`]
+    Registration,
 }
 
 impl ObjectKind {
     /// Every kind, in a stable order.
-    pub const ALL: [ObjectKind; 13] = [
+    pub const ALL: [ObjectKind; 23] = [
         ObjectKind::Account,
         ObjectKind::Contact,
         ObjectKind::Lead,
@@ -71,6 +91,16 @@ impl ObjectKind {
         ObjectKind::Merge,
         ObjectKind::Pipeline,
         ObjectKind::StageChange,
+        ObjectKind::Role,
+        ObjectKind::RoleAssignment,
+        ObjectKind::Share,
+        ObjectKind::TeamMember,
+        ObjectKind::ManagerClosure,
+        ObjectKind::DepartmentClosure,
+        ObjectKind::Pool,
+        ObjectKind::PoolEntry,
+        ObjectKind::PoolClaim,
+        ObjectKind::Registration,
     ];
 
     /// The singular snake_case name: `account`.
@@ -89,6 +119,16 @@ impl ObjectKind {
             ObjectKind::Merge => "merge",
             ObjectKind::Pipeline => "pipeline",
             ObjectKind::StageChange => "stage_change",
+            ObjectKind::Role => "role",
+            ObjectKind::RoleAssignment => "role_assignment",
+            ObjectKind::Share => "share",
+            ObjectKind::TeamMember => "team_member",
+            ObjectKind::ManagerClosure => "manager_closure",
+            ObjectKind::DepartmentClosure => "department_closure",
+            ObjectKind::Pool => "pool",
+            ObjectKind::PoolEntry => "pool_entry",
+            ObjectKind::PoolClaim => "pool_claim",
+            ObjectKind::Registration => "registration",
         }
     }
 
@@ -108,6 +148,16 @@ impl ObjectKind {
             ObjectKind::Merge => "merges",
             ObjectKind::Pipeline => "pipelines",
             ObjectKind::StageChange => "stage_changes",
+            ObjectKind::Role => "roles",
+            ObjectKind::RoleAssignment => "role_assignments",
+            ObjectKind::Share => "shares",
+            ObjectKind::TeamMember => "team_members",
+            ObjectKind::ManagerClosure => "manager_closure",
+            ObjectKind::DepartmentClosure => "department_closure",
+            ObjectKind::Pool => "pools",
+            ObjectKind::PoolEntry => "pool_entries",
+            ObjectKind::PoolClaim => "pool_claims",
+            ObjectKind::Registration => "registrations",
         }
     }
 
@@ -335,7 +385,7 @@ impl FieldRef {
 }
 
 /// A typed scalar: a column value in a [`Row`] or an operand in a query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum Value {
     /// Absent.

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use crm_core::audit::AuditEvent;
 use crm_core::error::{Error, Result};
 use crm_core::id::TenantId;
-use crm_core::query::Query;
+use crm_core::query::{Query, RowSource};
 use crm_core::record::{ObjectKind, Row};
 use crm_core::store::{ReadStore, Store, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -46,8 +46,13 @@ impl State {
             .rows
             .get(&kind)
             .into_iter()
-            .flat_map(|rows| rows.values());
-        Ok(resolved.apply(rows.filter(|r| r.meta.tenant == tenant)))
+            .flat_map(|rows| rows.values())
+            .filter(|r| r.meta.tenant == tenant);
+        let source = TenantRows {
+            state: self,
+            tenant,
+        };
+        Ok(resolved.apply(rows, &source))
     }
 
     fn count(&self, kind: ObjectKind, tenant: TenantId, query: &Query) -> Result<u64> {
@@ -117,6 +122,26 @@ impl State {
             .filter(|e| e.tenant == tenant && e.object == kind && e.record_id == id)
             .cloned()
             .collect()
+    }
+}
+
+/// One tenant's rows: what queries, sub-selects included, read.
+struct TenantRows<'a> {
+    state: &'a State,
+    tenant: TenantId,
+}
+
+impl RowSource for TenantRows<'_> {
+    fn rows_of(&self, kind: ObjectKind) -> Box<dyn Iterator<Item = &Row> + '_> {
+        let tenant = self.tenant;
+        Box::new(
+            self.state
+                .rows
+                .get(&kind)
+                .into_iter()
+                .flat_map(|rows| rows.values())
+                .filter(move |r| r.meta.tenant == tenant),
+        )
     }
 }
 

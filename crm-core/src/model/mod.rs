@@ -45,6 +45,17 @@ pub(crate) fn columns_of(kind: ObjectKind) -> &'static [Column] {
         ObjectKind::Merge => crate::merge::MERGE_COLUMNS,
         ObjectKind::Pipeline => pipeline::PIPELINE_COLUMNS,
         ObjectKind::StageChange => pipeline::STAGE_CHANGE_COLUMNS,
+        ObjectKind::Role => crate::access::ROLE_COLUMNS,
+        ObjectKind::RoleAssignment => crate::access::ROLE_ASSIGNMENT_COLUMNS,
+        ObjectKind::Share => crate::access::SHARE_COLUMNS,
+        ObjectKind::TeamMember => crate::access::TEAM_MEMBER_COLUMNS,
+        ObjectKind::ManagerClosure | ObjectKind::DepartmentClosure => {
+            crate::access::CLOSURE_COLUMNS
+        }
+        ObjectKind::Pool => crate::access::POOL_COLUMNS,
+        ObjectKind::PoolEntry => crate::access::POOL_ENTRY_COLUMNS,
+        ObjectKind::PoolClaim => crate::access::POOL_CLAIM_COLUMNS,
+        ObjectKind::Registration => crate::access::REGISTRATION_COLUMNS,
     }
 }
 

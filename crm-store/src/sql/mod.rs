@@ -240,7 +240,12 @@ fn filtered(
 ) -> Result<(SelectStatement, crm_core::query::ResolvedQuery)> {
     let resolved = query.resolve(kind)?;
     let mut stmt = select_rows(kind, tenant);
-    stmt.and_where(compile::condition(&resolved.condition, kind, backend));
+    let scope = compile::Scope {
+        kind,
+        tenant,
+        backend,
+    };
+    stmt.and_where(compile::condition(&resolved.condition, scope));
     Ok((stmt, resolved))
 }
 
