@@ -536,10 +536,12 @@ impl Deduper {
             .iter()
             .zip(a.values().zip(b.values()))
             .map(|(c, pair)| match pair {
-                (Some(x), Some(y)) => Some(Agreement {
-                    level: level(c, &x, &y),
-                    same_value: x.text == y.text,
-                }),
+                (Some(x), Some(y)) => {
+                    let level = level(c, &x, &y);
+                    // Only a pair at the top level can hold one value twice.
+                    let same_value = level + 1 == c.levels() && x.text == y.text;
+                    Some(Agreement { level, same_value })
+                }
                 _ => None,
             })
     }

@@ -324,7 +324,9 @@ pub fn level(comparator: &Comparator, a: &PreparedValue<'_>, b: &PreparedValue<'
         }
         _ => comparator.compare(a.text, b.text),
     };
+    // Most values have no variants: no need to look for them.
     if direct < top
+        && !a.variants.is_empty()
         && a.variants()
             .any(|v| v == b.text || b.variants().any(|w| w == v))
     {
