@@ -12,6 +12,9 @@
 //! id pairs. The last line of stdout is one JSON object with the figures.
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::ops::Range;
+use std::sync::mpsc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -117,9 +120,19 @@ fn open(path: &str) -> Result<Csv> {
     })
 }
 
+/// One record of a CSV file.
+struct Row<'r>(&'r csv::StringRecord);
+
+impl Row<'_> {
+    /// Cell `c`, trimmed; `None` when empty or missing.
+    fn cell(&self, c: usize) -> Option<&str> {
+        Some(self.0.get(c)?.trim()).filter(|c| !c.is_empty())
+    }
+}
+
 impl Csv {
-    /// Call `row` with each record's cells, trimmed, empty ones as `None`.
-    fn for_each_row(mut self, mut row: impl FnMut(Vec<Option<&str>>) -> Result<()>) -> Result<()> {
+    /// Call `row` with each record.
+    fn for_each_row(mut self, mut row: impl FnMut(Row<'_>) -> Result<()>) -> Result<()> {
         let mut record = csv::StringRecord::new();
         let mut rows = 0;
         while self
@@ -128,10 +141,7 @@ impl Csv {
             .with_context(|| format!("{}: row {} is not valid UTF-8 CSV", self.path, rows + 2))?
         {
             rows += 1;
-            row(record
-                .iter()
-                .map(|c| Some(c.trim()).filter(|c| !c.is_empty()))
-                .collect())?;
+            row(Row(&record))?;
         }
         if rows == 0 {
             bail!("{}: a header line but no records", self.path);
@@ -206,63 +216,103 @@ fn layout(args: &Args, csv: &Csv) -> Result<Layout> {
 #[derive(Default)]
 struct Input {
     records: Vec<Prepared>,
-    /// Entity labels, interned.
-    labels: Vec<Option<u32>>,
-    label_ids: HashMap<String, u32>,
+    /// Entity labels, by their hash: a million labels interned would cost a string each, and
+    /// two labels sharing a 64-bit hash (about one chance in 10^7 at a million) would only
+    /// merge two true clusters.
+    labels: Vec<Option<u64>>,
     /// Record ids, kept only when linking.
     ids: Vec<Option<String>>,
 }
 
 /// Rows prepared together: enough to keep every core busy, few enough to hold.
-const PART: usize = 50_000;
+const PART: usize = 16_384;
 
-impl Input {
-    fn read(&mut self, csv: Csv, layout: &Layout, deduper: &Deduper, keep_ids: bool) -> Result<()> {
-        let mut part: Vec<Vec<Option<String>>> = Vec::with_capacity(PART);
-        csv.for_each_row(|row| {
-            let cell = |c: usize| row.get(c).copied().flatten();
-            part.push(
-                layout
-                    .columns
-                    .iter()
-                    .map(|&c| cell(c).map(str::to_owned))
-                    .collect(),
-            );
-            let label = layout.truth_col.and_then(cell).map(|label| {
-                let next = self.label_ids.len() as u32;
-                *self.label_ids.entry(label.to_owned()).or_insert(next)
-            });
-            self.labels.push(label);
-            if keep_ids {
-                self.ids
-                    .push(layout.id_col.and_then(cell).map(str::to_owned));
-            }
-            if part.len() == PART {
-                self.records.extend(deduper.prepare_all(&part));
-                part.clear();
-            }
-            Ok(())
-        })?;
-        self.records.extend(deduper.prepare_all(&part));
-        Ok(())
+/// Rows read but not yet prepared: the compared cells of each row, back to back in one
+/// string, so that reading allocates nothing per row.
+#[derive(Default)]
+struct Part {
+    text: String,
+    /// Per row, per compared column, where its cell lies in `text`; empty for no value.
+    cells: Vec<Range<usize>>,
+    rows: usize,
+}
+
+impl Part {
+    fn push(&mut self, row: &Row<'_>, columns: &[usize]) {
+        for &c in columns {
+            let start = self.text.len();
+            self.text.push_str(row.cell(c).unwrap_or_default());
+            self.cells.push(start..self.text.len());
+        }
+        self.rows += 1;
+    }
+
+    /// The rows prepared for comparison, in order.
+    fn prepare(&self, deduper: &Deduper) -> Vec<Prepared> {
+        let cells: Vec<Option<&str>> = self
+            .cells
+            .iter()
+            .map(|range| Some(&self.text[range.clone()]).filter(|cell| !cell.is_empty()))
+            .collect();
+        deduper.prepare_flat(&cells)
     }
 }
 
+impl Input {
+    /// Read `csv`, preparing one part of its rows while the next is read.
+    fn read(&mut self, csv: Csv, layout: &Layout, deduper: &Deduper, keep_ids: bool) -> Result<()> {
+        let Input {
+            records,
+            labels,
+            ids,
+        } = self;
+        let (send, parts) = mpsc::sync_channel::<Part>(1);
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(move || {
+                let mut part = Part::default();
+                csv.for_each_row(|row| {
+                    part.push(&row, &layout.columns);
+                    labels.push(layout.truth_col.and_then(|c| row.cell(c)).map(label_hash));
+                    if keep_ids {
+                        ids.push(layout.id_col.and_then(|c| row.cell(c)).map(str::to_owned));
+                    }
+                    if part.rows == PART {
+                        // Only fails when preparation stopped, which it does not on its own.
+                        send.send(std::mem::take(&mut part)).ok();
+                    }
+                    Ok(())
+                })?;
+                send.send(part).ok();
+                Ok(())
+            });
+            for part in parts {
+                records.extend(part.prepare(deduper));
+            }
+            reader.join().expect("reading a CSV file does not panic")
+        })
+    }
+}
+
+/// An entity label's hash, the same from run to run.
+fn label_hash(label: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    label.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// Entity labels from a file of linked id pairs: each linked pair shares a label.
-fn link_labels(ids: &[Option<String>], links: &str) -> Result<Vec<Option<u32>>> {
+fn link_labels(ids: &[Option<String>], links: &str) -> Result<Vec<Option<u64>>> {
     let index: HashMap<&str, usize> = ids
         .iter()
         .enumerate()
         .filter_map(|(i, id)| Some((id.as_deref()?, i)))
         .collect();
     let mut labels = vec![None; ids.len()];
-    let mut n = 0;
+    let mut n: u64 = 0;
     open(links)?.for_each_row(|pair| {
         n += 1;
         let id = |k: usize| {
-            pair.get(k)
-                .copied()
-                .flatten()
+            pair.cell(k)
                 .with_context(|| format!("{links}: row {} lacks an id", n + 1))
         };
         let find = |id: &str| {
@@ -271,7 +321,7 @@ fn link_labels(ids: &[Option<String>], links: &str) -> Result<Vec<Option<u32>>> 
                 .copied()
                 .with_context(|| format!("{links}: id {id:?} is in neither file"))
         };
-        let label = Some(n as u32);
+        let label = Some(n);
         labels[find(id(0)?)?] = label;
         labels[find(id(1)?)?] = label;
         Ok(())

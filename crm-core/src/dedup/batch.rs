@@ -31,8 +31,11 @@ use crate::dedup::frequency::{BatchCounts, CountedValues};
 use crate::dedup::index::Match;
 use crate::dedup::kind::FieldKind;
 use crate::dedup::model::{Gamma, Model, probability};
-use crate::dedup::prepare::{Prepared, blocking_keys, for_each_key, level, sort_fields, sort_key};
-use crate::dedup::score::Scorer;
+use crate::dedup::prepare::{
+    NEIGHBOURHOOD_RULE, Prepared, blocking_keys, for_each_key, key_sources, level, sort_fields,
+    sort_key,
+};
+use crate::dedup::score::{Agreement, Scorer};
 
 /// A field to compare: its column name and kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -144,6 +147,8 @@ pub struct Deduper {
     fields: Vec<FieldSpec>,
     kinds: Vec<FieldKind>,
     comparators: Vec<Comparator>,
+    /// See [`key_sources`].
+    key_sources: Vec<(u16, u64)>,
     config: DedupConfig,
 }
 
@@ -154,13 +159,24 @@ pub(crate) const MIN_RECORDS_TO_LEARN: usize = 100;
 /// The distinct agreement patterns EM learns from, with how many candidates show each. A
 /// field that a pair's blocking key forced to agree says nothing about whether the pair
 /// matches, so it counts as missing for that pair (as Splink trains per blocking rule).
-fn training_patterns(candidates: &[Candidate], gammas: &[u8], width: usize) -> Vec<(Gamma, f64)> {
+/// `sources` are the key sources the candidates point into (see [`key_sources`]).
+fn training_patterns(
+    candidates: &[Candidate],
+    sources: &[(u16, u64)],
+    agreements: &[u8],
+    width: usize,
+) -> Vec<(Gamma, f64)> {
     let mut counts: HashMap<Gamma, f64> = HashMap::new();
     let mut pattern: Gamma = vec![None; width];
-    for (c, gamma) in candidates.iter().zip(gammas.chunks(width)) {
-        for (f, (out, &level)) in pattern.iter_mut().zip(gamma).enumerate() {
-            let forced = c.forced & 1_u64.checked_shl(f as u32).unwrap_or(0) != 0;
-            *out = if forced { None } else { unpack(level) };
+    for (c, packed) in candidates.iter().zip(agreements.chunks(width)) {
+        let (_, forced_fields) = sources[usize::from(c.source)];
+        for (f, (out, &agreement)) in pattern.iter_mut().zip(packed).enumerate() {
+            let forced = forced_fields & 1_u64.checked_shl(f as u32).unwrap_or(0) != 0;
+            *out = if forced {
+                None
+            } else {
+                Agreement::unpack(agreement).map(|a| a.level)
+            };
         }
         match counts.get_mut(&pattern) {
             Some(count) => *count += 1.0,
@@ -175,30 +191,19 @@ fn training_patterns(candidates: &[Candidate], gammas: &[u8], width: usize) -> V
     patterns
 }
 
-/// A candidate pair `(a, b)` with `a < b`, the rule that found it and the fields that rule
-/// forced to agree.
-type RuledPair = (u32, u32, u16, u64);
-
-/// A missing level in a packed buffer of levels, one byte per level.
-const MISSING: u8 = u8::MAX;
-
-/// A level as packed into one byte.
-fn pack(level: Option<u8>) -> u8 {
-    level.unwrap_or(MISSING)
-}
-
-/// A level from its packed byte.
-fn unpack(level: u8) -> Option<u8> {
-    (level != MISSING).then_some(level)
-}
-
-/// A pair to compare, with the fields its blocking key made agree by construction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A pair `(a, b)`, `a < b`, to compare, with where it was found: an index into the batch's
+/// [`key_sources`], which orders as their rules do and tells the fields its blocking key made
+/// agree by construction. Twelve bytes, as a batch holds millions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Candidate {
     a: u32,
     b: u32,
-    forced: u64,
+    source: u16,
 }
+
+/// A blocking key of a record in a batch: its hash, the record and the key's index into the
+/// batch's [`key_sources`].
+type RecordKey = (u64, u32, u16);
 
 /// Small deterministic generator for sampling random pairs (xorshift64*).
 struct Sampler(u64);
@@ -223,6 +228,7 @@ impl Deduper {
         let kinds: Vec<FieldKind> = fields.iter().map(|f| f.kind).collect();
         let comparators = kinds.iter().map(|&k| Comparator::for_kind(k)).collect();
         Deduper {
+            key_sources: key_sources(&kinds),
             fields,
             kinds,
             comparators,
@@ -244,6 +250,26 @@ impl Deduper {
     /// Normalise many records (cells in field order), in parallel.
     pub fn prepare_all(&self, records: &[Vec<Option<String>>]) -> Vec<Prepared> {
         records.par_iter().map(|r| self.prepare(r)).collect()
+    }
+
+    /// Normalise many records whose cells lie back to back in `cells`, one per field and
+    /// record in field order, in parallel. The cells may borrow from any buffer, so that a
+    /// reader of a large file need not own a `String` per cell.
+    ///
+    /// # Panics
+    ///
+    /// When `cells` does not hold a whole number of records.
+    pub fn prepare_flat(&self, cells: &[Option<&str>]) -> Vec<Prepared> {
+        let width = self.kinds.len().max(1);
+        assert!(
+            cells.len().is_multiple_of(width),
+            "{} cells are no whole number of records of {width} fields",
+            cells.len()
+        );
+        cells
+            .par_chunks(width)
+            .map(|record| Prepared::new(&self.kinds, record))
+            .collect()
     }
 
     /// Deduplicate `records` (cells in field order). With `sources`, a record linkage: only
@@ -306,23 +332,24 @@ impl Deduper {
         };
         let cross = |a: usize, b: usize| sources.is_none_or(|s| s[a] != s[b]);
         let candidates = self.candidates(prepared, &cross);
-        // One flat buffer, `width` packed levels per pair: no allocation per pair.
+        // One flat buffer, `width` packed agreements per pair: no allocation per pair, and
+        // scoring reads it without going back to the records.
         let width = self.fields.len().max(1);
-        let mut gammas: Vec<u8> = vec![MISSING; candidates.len() * width];
-        gammas
+        let mut agreements: Vec<u8> = vec![Agreement::pack(None); candidates.len() * width];
+        agreements
             .par_chunks_mut(width)
             .zip(&candidates)
             .for_each(|(slot, c)| {
-                let levels = self.levels(&prepared[c.a as usize], &prepared[c.b as usize]);
-                for (out, level) in slot.iter_mut().zip(levels) {
-                    *out = pack(level);
+                let pair = self.agreements(&prepared[c.a as usize], &prepared[c.b as usize]);
+                for (out, agreement) in slot.iter_mut().zip(pair) {
+                    *out = Agreement::pack(agreement);
                 }
             });
         let model = match given {
             Some(model) => model,
             None => self.fit(
                 prepared,
-                &training_patterns(&candidates, &gammas, width),
+                &training_patterns(&candidates, &self.key_sources, &agreements, width),
                 &cross,
             ),
         };
@@ -333,13 +360,9 @@ impl Deduper {
         };
         let weights = model.weights();
         let scorer = Scorer::new(&model, &weights);
-        let weigh = |a: u32, b: u32, gamma: &mut dyn Iterator<Item = Option<u8>>| {
-            let (x, y) = (&prepared[a as usize], &prepared[b as usize]);
-            scorer.weight(gamma, x, y, |f| counts.share(a, f))
-        };
         let score = |a: u32, b: u32| {
             let (x, y) = (&prepared[a as usize], &prepared[b as usize]);
-            probability(weigh(a, b, &mut self.levels(x, y)))
+            probability(scorer.weight(self.agreements(x, y), |f| counts.share(a, f)))
         };
         let score = |a: u32, b: u32| {
             if cross(a as usize, b as usize) {
@@ -350,9 +373,10 @@ impl Deduper {
         };
         let pairs: Vec<ScoredPair> = candidates
             .par_iter()
-            .zip(gammas.par_chunks(width))
-            .map(|(c, gamma)| {
-                let weight = weigh(c.a, c.b, &mut gamma.iter().map(|&l| unpack(l)));
+            .zip(agreements.par_chunks(width))
+            .map(|(c, packed)| {
+                let pair = packed.iter().map(|&byte| Agreement::unpack(byte));
+                let weight = scorer.weight(pair, |f| counts.share(c.a, f));
                 ScoredPair {
                     a: c.a,
                     b: c.b,
@@ -362,7 +386,7 @@ impl Deduper {
             })
             .collect();
         // Clustering needs neither: free them before it builds its tables.
-        drop((candidates, gammas));
+        drop((candidates, agreements));
         let linkage = Linkage {
             threshold: self.config.threshold,
             ..Linkage::default()
@@ -405,7 +429,7 @@ impl Deduper {
             .fields
             .iter()
             .zip(&self.comparators)
-            .zip(scorer.contributions(&self.gamma(a, b), a, b, share))
+            .zip(scorer.contributions(&self.agreements(a, b).collect::<Vec<_>>(), share))
             .map(|((spec, comparator), contribution)| FieldExplanation {
                 field: spec.name.clone(),
                 level: contribution.map(|(l, _)| l),
@@ -480,8 +504,7 @@ impl Deduper {
         }
         let mut found: Vec<Match<K>> = candidates
             .filter_map(|(key, candidate)| {
-                let gamma = self.gamma(probe, candidate);
-                let p = probability(scorer.weight(gamma.iter().copied(), probe, candidate, &share));
+                let p = probability(scorer.weight(self.agreements(probe, candidate), &share));
                 (p >= min_probability).then(|| Match {
                     key,
                     probability: p,
@@ -500,27 +523,32 @@ impl Deduper {
 
     /// The agreement levels of two prepared records.
     pub(crate) fn gamma(&self, a: &Prepared, b: &Prepared) -> Gamma {
-        self.levels(a, b).collect()
+        self.agreements(a, b).map(|a| Some(a?.level)).collect()
     }
 
-    /// The agreement levels of two prepared records, field by field, without allocating.
-    fn levels<'s>(
+    /// How two prepared records agree, field by field, without allocating.
+    fn agreements<'s>(
         &'s self,
         a: &'s Prepared,
         b: &'s Prepared,
-    ) -> impl Iterator<Item = Option<u8>> + 's {
+    ) -> impl Iterator<Item = Option<Agreement>> + 's {
         self.comparators
             .iter()
             .zip(a.values().zip(b.values()))
             .map(|(c, pair)| match pair {
-                (Some(x), Some(y)) => Some(level(c, &x, &y)),
+                (Some(x), Some(y)) => {
+                    let level = level(c, &x, &y);
+                    // Only a pair at the top level can hold one value twice.
+                    let same_value = level + 1 == c.levels() && x.text == y.text;
+                    Some(Agreement { level, same_value })
+                }
                 _ => None,
             })
     }
 
     /// Candidate pairs: records sharing a blocking key (small blocks only), plus neighbours in
     /// name order. Sorted, unique, never a record with itself or an empty record; each with
-    /// the fields its first key forced to agree.
+    /// the source of its first key.
     fn candidates(
         &self,
         prepared: &[Prepared],
@@ -529,74 +557,76 @@ impl Deduper {
         // The first rule that found a pair is the one it is counted under.
         let mut blocked = self.block_pairs(prepared, cross);
         blocked.par_sort_unstable();
-        blocked.dedup_by_key(|p| (p.0, p.1));
+        blocked.dedup_by_key(|c| (c.a, c.b));
         // Most pairs are found by several keys: give back the room of the repeats.
         blocked.shrink_to_fit();
         let mut neighbours = self.neighbourhood_pairs(prepared, cross);
         neighbours.par_sort_unstable();
         neighbours.dedup();
         // Both sorted: merged in one pass, the neighbourhood rule coming after every key's.
-        let sorted_on = sort_fields(&self.kinds);
-        let neighbour = |(a, b): (u32, u32)| Candidate {
-            a,
-            b,
-            forced: sorted_on,
-        };
+        let source = self.source_of(NEIGHBOURHOOD_RULE, sort_fields(&self.kinds));
+        let neighbour = |(a, b): (u32, u32)| Candidate { a, b, source };
         let mut candidates = Vec::with_capacity(blocked.len() + neighbours.len());
         let mut rest = neighbours.into_iter().peekable();
-        for (a, b, _, forced) in blocked {
-            while let Some(pair) = rest.next_if(|&pair| pair <= (a, b)) {
-                if pair < (a, b) {
+        for c in blocked {
+            while let Some(pair) = rest.next_if(|&pair| pair <= (c.a, c.b)) {
+                if pair < (c.a, c.b) {
                     candidates.push(neighbour(pair));
                 }
             }
-            candidates.push(Candidate { a, b, forced });
+            candidates.push(c);
         }
         candidates.extend(rest.map(neighbour));
         candidates
     }
 
+    /// The index in [`key_sources`] of a key's `rule` and forced `fields`.
+    fn source_of(&self, rule: u16, fields: u64) -> u16 {
+        let at = self
+            .key_sources
+            .binary_search(&(rule, fields))
+            .expect("key_sources lists every rule and fields a key can have");
+        u16::try_from(at).expect("fewer key sources than fields squared")
+    }
+
     /// Pairs of records sharing a blocking key, from blocks of at most `max_block` records,
-    /// with the key's rule and forced fields.
+    /// with the key's source.
     fn block_pairs(
         &self,
         prepared: &[Prepared],
         cross: &(impl Fn(usize, usize) -> bool + Sync),
-    ) -> Vec<RuledPair> {
+    ) -> Vec<Candidate> {
         // Keys by their hash: a collision only adds candidate pairs, which scoring rejects.
         // Sorted by key, then record: each block is a run, its members in record order, and
-        // its rule that of its first record's key.
-        let mut keyed: Vec<(u64, u32, u16, u64)> = prepared
+        // its source that of its first record's key.
+        let mut keyed: Vec<RecordKey> = prepared
             .par_iter()
             .enumerate()
             .filter(|(_, record)| !record.is_empty())
             .flat_map_iter(|(i, record)| {
                 let mut keys = Vec::new();
                 for_each_key(&self.kinds, record, |key| {
-                    keys.push((key.hash(), i as u32, key.rule, key.fields));
+                    keys.push((key.hash(), i as u32, self.source_of(key.rule, key.fields)));
                 });
                 keys
             })
             .collect();
         keyed.par_sort_unstable();
         keyed.dedup_by_key(|k| (k.0, k.1));
-        let blocks: Vec<&[(u64, u32, u16, u64)]> = keyed
+        let blocks: Vec<&[RecordKey]> = keyed
             .chunk_by(|x, y| x.0 == y.0)
             .filter(|block| (2..=self.config.max_block).contains(&block.len()))
             .collect();
         blocks
             .into_par_iter()
             .flat_map_iter(|block| {
-                let (_, _, rule, fields) = block[0];
-                block
-                    .iter()
-                    .enumerate()
-                    .flat_map(move |(x, &(_, a, _, _))| {
-                        block[x + 1..]
-                            .iter()
-                            .filter(move |&&(_, b, _, _)| cross(a as usize, b as usize))
-                            .map(move |&(_, b, _, _)| (a, b, rule, fields))
-                    })
+                let (_, _, source) = block[0];
+                block.iter().enumerate().flat_map(move |(x, &(_, a, _))| {
+                    block[x + 1..]
+                        .iter()
+                        .filter(move |&&(_, b, _)| cross(a as usize, b as usize))
+                        .map(move |&(_, b, _)| Candidate { a, b, source })
+                })
             })
             .collect()
     }
@@ -701,6 +731,32 @@ mod tests {
             "{:?}",
             outcome.pairs
         );
+    }
+
+    #[test]
+    fn cells_back_to_back_prepare_as_rows_do() {
+        let fields = vec![
+            FieldSpec::new("company", FieldKind::CompanyName),
+            FieldSpec::new("phone", FieldKind::Phone),
+        ];
+        let data = rows(&[
+            ["北京华为技术有限公司", "010-62345678"],
+            ["", "(010)6234 5678"],
+            ["上海华为技术有限公司", ""],
+        ]);
+        let deduper = Deduper::new(fields);
+        let flat: Vec<Option<&str>> = data.iter().flatten().map(Option::as_deref).collect();
+        assert_eq!(deduper.prepare_flat(&flat), deduper.prepare_all(&data));
+    }
+
+    #[test]
+    #[should_panic(expected = "no whole number of records")]
+    fn cells_back_to_back_must_fill_whole_records() {
+        let deduper = Deduper::new(vec![
+            FieldSpec::new("company", FieldKind::CompanyName),
+            FieldSpec::new("phone", FieldKind::Phone),
+        ]);
+        deduper.prepare_flat(&[Some("华为")]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! How often each value of a field occurs, behind the term-frequency adjustment: exact
 //! agreement on a common value (「张伟」) is weaker evidence than on a rare one.
 //!
-//! Values are counted by their 64-bit hash: a collision merges two values' counts, which at
+//! Values are counted by a 64-bit hash: a collision merges two values' counts, which at
 //! these sizes practically never happens and would only soften one adjustment.
 
 use std::collections::HashMap;
@@ -10,6 +10,15 @@ use rayon::prelude::*;
 
 use crate::dedup::compare::fnv1a;
 use crate::dedup::prepare::Prepared;
+
+/// The hash values are counted by: FNV-1a with the lowest bit set, so that 0 marks an empty
+/// field.
+fn value_hash(value: &str) -> u64 {
+    fnv1a(value) | 1
+}
+
+/// Marks an empty field among value hashes.
+const EMPTY: u64 = 0;
 
 /// The share of records holding a value that `count` of `total` records hold.
 fn share_of(count: u32, total: u64) -> f64 {
@@ -26,13 +35,13 @@ pub(crate) struct ValueFrequencies {
 impl ValueFrequencies {
     /// Count one more record holding `value`.
     pub(crate) fn add(&mut self, value: &str) {
-        *self.counts.entry(fnv1a(value)).or_default() += 1;
+        *self.counts.entry(value_hash(value)).or_default() += 1;
         self.total += 1;
     }
 
     /// Count one record fewer holding `value`.
     pub(crate) fn remove(&mut self, value: &str) {
-        let hash = fnv1a(value);
+        let hash = value_hash(value);
         if let Some(count) = self.counts.get_mut(&hash) {
             *count -= 1;
             self.total -= 1;
@@ -44,7 +53,7 @@ impl ValueFrequencies {
 
     /// The share of records holding `value`.
     pub(crate) fn share(&self, value: &str) -> Option<f64> {
-        let count = self.counts.get(&fnv1a(value))?;
+        let count = self.counts.get(&value_hash(value))?;
         Some(share_of(*count, self.total))
     }
 }
@@ -61,7 +70,7 @@ pub(crate) struct CountedValues {
 impl CountedValues {
     /// The share of records holding `value`.
     pub(crate) fn share(&self, value: &str) -> Option<f64> {
-        let at = self.hashes.binary_search(&fnv1a(value)).ok()?;
+        let at = self.hashes.binary_search(&value_hash(value)).ok()?;
         Some(share_of(self.counts[at], self.total))
     }
 }
@@ -75,13 +84,15 @@ pub(crate) struct BatchCounts {
 }
 
 impl BatchCounts {
-    /// Count the values of `width` fields over `records`, the fields in parallel.
+    /// Count the values of `width` fields over `records`.
     pub(crate) fn new(records: &[Prepared], width: usize) -> BatchCounts {
+        // One pass over the records, which lie all over memory, rather than one per field.
+        let hashes: Vec<u64> = records
+            .par_iter()
+            .flat_map_iter(|r| (0..width).map(|f| r.value(f).map_or(EMPTY, |v| value_hash(v.text))))
+            .collect();
         BatchCounts {
-            fields: (0..width)
-                .into_par_iter()
-                .map(|f| count_field(records, f))
-                .collect(),
+            fields: (0..width).map(|f| count_field(&hashes, width, f)).collect(),
         }
     }
 
@@ -98,19 +109,24 @@ impl BatchCounts {
     }
 }
 
-/// Counts of field `f`: records sorted by value hash, so that each value is a run.
-fn count_field(records: &[Prepared], f: usize) -> (CountedValues, Vec<u32>) {
-    let mut keyed: Vec<(u64, u32)> = records
+/// Counts of field `f` from every record's value hashes, `width` per record: records sorted by
+/// value hash, so that each value is a run.
+fn count_field(hashes: &[u64], width: usize, f: usize) -> (CountedValues, Vec<u32>) {
+    let records = hashes.len() / width;
+    let mut keyed: Vec<(u64, u32)> = hashes
         .par_iter()
+        .skip(f)
+        .step_by(width)
         .enumerate()
-        .filter_map(|(i, r)| Some((fnv1a(r.value(f)?.text), i as u32)))
+        .filter(|&(_, &hash)| hash != EMPTY)
+        .map(|(i, &hash)| (hash, i as u32))
         .collect();
     keyed.par_sort_unstable();
     let mut values = CountedValues {
         total: keyed.len() as u64,
         ..CountedValues::default()
     };
-    let mut per_record = vec![0; records.len()];
+    let mut per_record = vec![0; records];
     for run in keyed.chunk_by(|x, y| x.0 == y.0) {
         let count = run.len() as u32;
         values.hashes.push(run[0].0);

@@ -5,6 +5,9 @@
 //! count as exact agreement (pinyin keys, so 「张伟」 meets "Zhang Wei"), and yields the
 //! blocking keys that make two records candidates.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use crate::dedup::compare::{
     Comparator, FNV_OFFSET, fnv1a_extend, token_hashes, token_set_level_of_hashes,
 };
@@ -20,18 +23,31 @@ use crate::value::{Email, Phone, Region, RegionLevel};
 pub struct PreparedValue<'a> {
     /// The form comparators see.
     pub text: &'a str,
-    /// For company names: the region named in it, so branches in different cities differ.
-    pub region: Option<Region>,
     /// For addresses and free text: the token hashes the token-set comparator uses.
-    pub tokens: &'a [u64],
+    pub tokens: &'a [u32],
     /// The variants, each after a [`VARIANT_SEPARATOR`].
     variants: &'a str,
+    /// For company names: the code of the region named in it and of that region's province
+    /// (0 when none), so branches in different cities differ.
+    region: [u32; 2],
 }
 
 impl<'a> PreparedValue<'a> {
     /// Other forms whose equality counts as exact agreement (pinyin keys, name orders).
     pub fn variants(&self) -> impl Iterator<Item = &'a str> + use<'a> {
         self.variants.split(VARIANT_SEPARATOR).skip(1)
+    }
+
+    /// For company names: the region named in it, so branches in different cities differ.
+    pub fn region(&self) -> Option<Region> {
+        Region::from_code(self.region[0])
+    }
+
+    /// Whether both values name a region and neither lies within the other (「华为北京」 and
+    /// 「华为上海」, but not 「华为北京」 and 「华为」 or 「华为广东」 and 「华为深圳」).
+    fn regions_differ(&self, other: &PreparedValue<'_>) -> bool {
+        let ([a, a_parent], [b, b_parent]) = (self.region, other.region);
+        a != 0 && b != 0 && a != b && a_parent != b && b_parent != a
     }
 }
 
@@ -41,25 +57,32 @@ const VARIANT_SEPARATOR: char = '\0';
 
 /// A record ready for comparison: one optional value per field.
 ///
-/// Compact, as a batch holds millions: every value's text and variants in one string, every
-/// token hash in one slice, and per field where its parts end.
+/// Compact, as a batch holds millions and compares each with records anywhere in memory: two
+/// allocations, one with every value's text and variants, one with the field count, each
+/// field's slot and every token hash.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Prepared {
     text: Box<str>,
-    tokens: Box<[u64]>,
-    slots: Box<[Slot]>,
+    /// `[fields, slots (SLOT_WORDS per field)..., token hashes...]`; empty for no fields.
+    meta: Box<[u32]>,
 }
 
-/// Where a field's value lies in its record: its text and variants end at `end` in the record's
-/// text (starting where the previous field's end), the text alone at `text_end`; its tokens
-/// end at `tokens_end`. A field without a value has an empty text.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Slot {
-    end: u32,
-    text_end: u32,
-    tokens_end: u32,
-    region: Option<Region>,
+/// Where a field's value lies in its record, as words of [`Prepared::meta`]: its text and
+/// variants end at `END` in the record's text (starting where the previous field's end), the
+/// text alone at `TEXT_END`; its tokens end at `TOKENS_END` in the meta words (starting where
+/// the previous field's end, the first field's after the slots); `REGION` and
+/// `REGION_PARENT` are the codes of the region it names and of that region's province, 0 for
+/// none. A field without a value has an empty text.
+mod slot {
+    pub(super) const END: usize = 0;
+    pub(super) const TEXT_END: usize = 1;
+    pub(super) const TOKENS_END: usize = 2;
+    pub(super) const REGION: usize = 3;
+    pub(super) const REGION_PARENT: usize = 4;
 }
+
+/// Words per field in [`Prepared::meta`].
+const SLOT_WORDS: usize = 5;
 
 impl Prepared {
     /// Normalise `cells` (one per field, in `kinds` order).
@@ -69,7 +92,7 @@ impl Prepared {
             .iter()
             .zip(cells)
             .map(|(&kind, cell)| match kind {
-                FieldKind::Region => Region::parse((*cell)?.trim()).ok(),
+                FieldKind::Region => parse_region((*cell)?.trim()),
                 _ => None,
             })
             .collect();
@@ -85,58 +108,86 @@ impl Prepared {
             .clone()
             .map(|p| p.text.len() + p.variants.iter().map(|v| v.len() + 1).sum::<usize>())
             .sum();
+        let token_count: usize = present.map(|p| p.tokens.len()).sum();
+        let header = 1 + SLOT_WORDS * parts.len();
         let mut text = String::with_capacity(text_len);
-        let mut tokens = Vec::with_capacity(present.map(|p| p.tokens.len()).sum());
-        let offset = |len: usize| u32::try_from(len).expect("a record's text fits in 4 GiB");
-        let slots = parts
-            .into_iter()
-            .map(|part| {
-                let mut region = None;
-                let mut text_end = text.len();
-                if let Some(part) = part {
-                    text.push_str(&part.text);
-                    text_end = text.len();
-                    for variant in &part.variants {
-                        text.push(VARIANT_SEPARATOR);
-                        text.push_str(variant);
-                    }
-                    tokens.extend_from_slice(&part.tokens);
-                    region = part.region;
+        let mut meta = vec![0; header + token_count];
+        let word = |len: usize| u32::try_from(len).expect("a record's text fits in 4 GiB");
+        meta[0] = word(parts.len());
+        let mut tokens_end = header;
+        for (part, slot) in parts
+            .iter()
+            .zip(meta[1..header].chunks_exact_mut(SLOT_WORDS))
+        {
+            let mut text_end = text.len();
+            if let Some(part) = part {
+                text.push_str(&part.text);
+                text_end = text.len();
+                for variant in &part.variants {
+                    text.push(VARIANT_SEPARATOR);
+                    text.push_str(variant);
                 }
-                Slot {
-                    end: offset(text.len()),
-                    text_end: offset(text_end),
-                    tokens_end: offset(tokens.len()),
-                    region,
-                }
-            })
-            .collect();
+                let region = part
+                    .region
+                    .map_or([0, 0], |r| [r.code(), r.parent().map_or(0, Region::code)]);
+                slot[slot::REGION] = region[0];
+                slot[slot::REGION_PARENT] = region[1];
+            }
+            slot[slot::END] = word(text.len());
+            slot[slot::TEXT_END] = word(text_end);
+            tokens_end += part.as_ref().map_or(0, |p| p.tokens.len());
+            slot[slot::TOKENS_END] = word(tokens_end);
+        }
+        let mut tokens_at = header;
+        for part in parts.iter().flatten() {
+            meta[tokens_at..tokens_at + part.tokens.len()].copy_from_slice(&part.tokens);
+            tokens_at += part.tokens.len();
+        }
         Prepared {
             text: text.into_boxed_str(),
-            tokens: tokens.into_boxed_slice(),
-            slots,
+            meta: meta.into_boxed_slice(),
         }
+    }
+
+    /// How many fields the record has.
+    fn fields(&self) -> usize {
+        self.meta.first().map_or(0, |&n| n as usize)
+    }
+
+    /// The slot of field `f`, which must exist.
+    fn slot(&self, f: usize) -> &[u32] {
+        &self.meta[1 + f * SLOT_WORDS..1 + (f + 1) * SLOT_WORDS]
     }
 
     /// The value of field `f`; `None` where the cell is empty or unusable.
     pub fn value(&self, f: usize) -> Option<PreparedValue<'_>> {
-        let slot = self.slots.get(f)?;
-        let (start, tokens_start) = match f.checked_sub(1).map(|g| self.slots[g]) {
-            Some(previous) => (previous.end as usize, previous.tokens_end as usize),
-            None => (0, 0),
+        let fields = self.fields();
+        if f >= fields {
+            return None;
+        }
+        let slot = self.slot(f);
+        let (start, tokens_start) = match f.checked_sub(1) {
+            Some(previous) => {
+                let previous = self.slot(previous);
+                (
+                    previous[slot::END] as usize,
+                    previous[slot::TOKENS_END] as usize,
+                )
+            }
+            None => (0, 1 + SLOT_WORDS * fields),
         };
-        let text_end = slot.text_end as usize;
+        let text_end = slot[slot::TEXT_END] as usize;
         (text_end > start).then(|| PreparedValue {
             text: &self.text[start..text_end],
-            region: slot.region,
-            tokens: &self.tokens[tokens_start..slot.tokens_end as usize],
-            variants: &self.text[text_end..slot.end as usize],
+            tokens: &self.meta[tokens_start..slot[slot::TOKENS_END] as usize],
+            variants: &self.text[text_end..slot[slot::END] as usize],
+            region: [slot[slot::REGION], slot[slot::REGION_PARENT]],
         })
     }
 
     /// The values in field order; `None` where the cell is empty or unusable.
     pub fn values(&self) -> impl Iterator<Item = Option<PreparedValue<'_>>> {
-        (0..self.slots.len()).map(|f| self.value(f))
+        (0..self.fields()).map(|f| self.value(f))
     }
 
     /// Whether every field is empty: such a record never matches anything.
@@ -145,13 +196,35 @@ impl Prepared {
     }
 }
 
+/// Region cells hold a few hundred distinct texts over millions of records, and parsing one
+/// normalises and searches the whole table: each thread remembers what it parsed, up to
+/// [`REGION_CACHE_LIMIT`] texts so that a column of junk cannot grow it without end.
+fn parse_region(cell: &str) -> Option<Region> {
+    thread_local! {
+        static PARSED: RefCell<HashMap<Box<str>, Option<Region>>> = RefCell::new(HashMap::new());
+    }
+    PARSED.with_borrow_mut(|parsed| {
+        if let Some(&region) = parsed.get(cell) {
+            return region;
+        }
+        let region = Region::parse(cell).ok();
+        if parsed.len() < REGION_CACHE_LIMIT {
+            parsed.insert(cell.into(), region);
+        }
+        region
+    })
+}
+
+/// How many region texts each thread remembers at most.
+const REGION_CACHE_LIMIT: usize = 4096;
+
 /// A field's normalised value while its record is put together.
 #[derive(Debug, Default)]
 struct Parts {
     text: String,
     variants: Vec<String>,
     region: Option<Region>,
-    tokens: Vec<u64>,
+    tokens: Vec<u32>,
 }
 
 fn value(text: String) -> Option<Parts> {
@@ -239,10 +312,7 @@ fn prepare_value(
 /// exact when an alternative form agrees, and lowered to disagreement when the two name
 /// different regions (branches in different cities are different customers).
 pub fn level(comparator: &Comparator, a: &PreparedValue<'_>, b: &PreparedValue<'_>) -> u8 {
-    if let (Some(ra), Some(rb)) = (a.region, b.region)
-        && !ra.is_within(rb)
-        && !rb.is_within(ra)
-    {
+    if a.regions_differ(b) {
         return 0;
     }
     let top = comparator.levels() - 1;
@@ -254,7 +324,9 @@ pub fn level(comparator: &Comparator, a: &PreparedValue<'_>, b: &PreparedValue<'
         }
         _ => comparator.compare(a.text, b.text),
     };
+    // Most values have no variants: no need to look for them.
     if direct < top
+        && !a.variants.is_empty()
         && a.variants()
             .any(|v| v == b.text || b.variants().any(|w| w == v))
     {
@@ -398,17 +470,13 @@ pub(crate) fn for_each_key<'a>(
             fields: forced_by(kind, f),
             rule: rule_of(kind, f),
         };
-        match kind {
-            FieldKind::Phone | FieldKind::Email | FieldKind::Identifier | FieldKind::Date => {
-                emit(key(KeyLabel::Value(f), v.text));
+        if has_value_keys(kind) {
+            emit(key(KeyLabel::Value(f), v.text));
+        }
+        if has_variant_keys(kind) {
+            for p in v.variants() {
+                emit(key(KeyLabel::Variant(f), p));
             }
-            FieldKind::CompanyName | FieldKind::PersonName => {
-                emit(key(KeyLabel::Value(f), v.text));
-                for p in v.variants() {
-                    emit(key(KeyLabel::Variant(f), p));
-                }
-            }
-            _ => {}
         }
     }
     // Name prefixes together: typos rarely hit the first letters of both names.
@@ -434,6 +502,53 @@ pub(crate) fn for_each_key<'a>(
             rule: NAME_PREFIX_RULE,
         });
     }
+}
+
+/// Whether values of `kind` are blocking keys.
+fn has_value_keys(kind: FieldKind) -> bool {
+    matches!(
+        kind,
+        FieldKind::Phone
+            | FieldKind::Email
+            | FieldKind::Identifier
+            | FieldKind::Date
+            | FieldKind::CompanyName
+            | FieldKind::PersonName
+    )
+}
+
+/// Whether the variants (pinyin keys, name orders) of values of `kind` are blocking keys.
+fn has_variant_keys(kind: FieldKind) -> bool {
+    matches!(kind, FieldKind::CompanyName | FieldKind::PersonName)
+}
+
+/// Where candidate pairs of records of `kinds` come from: every `(rule, fields)` that a
+/// blocking key of such a record can have (see [`BlockingKey`]), and the sorted-neighbourhood
+/// pass's, sorted, so that an index into the list orders as its rule does. A batch holds
+/// millions of candidates and keys, each with such an index rather than a rule and fields.
+pub(crate) fn key_sources(kinds: &[FieldKind]) -> Vec<(u16, u64)> {
+    let mut sources: Vec<(u16, u64)> = kinds
+        .iter()
+        .enumerate()
+        .filter(|(_, kind)| has_value_keys(**kind) || has_variant_keys(**kind))
+        .map(|(f, &kind)| (rule_of(kind, f), forced_by(kind, f)))
+        .collect();
+    let fields_of = |want: FieldKind| {
+        kinds
+            .iter()
+            .enumerate()
+            .filter(move |(_, kind)| **kind == want)
+            .map(|(f, _)| f)
+    };
+    for given in fields_of(FieldKind::GivenName) {
+        for surname in fields_of(FieldKind::Surname) {
+            sources.push((NAME_PREFIX_RULE, bit(given) | bit(surname)));
+        }
+    }
+    sources.push((NEIGHBOURHOOD_RULE, sort_fields(kinds)));
+    sources.sort_unstable();
+    sources.dedup();
+    sources
 }
 
 /// The fields that lead the sort key: neighbours in that order agree on them more often than
@@ -502,7 +617,7 @@ mod tests {
         let company = record.value(0).unwrap();
         assert_eq!(company.text, "华为");
         assert_eq!(company.variants().collect::<Vec<_>>(), ["huawei"]);
-        assert_eq!(company.region.map(Region::code), Some(110000));
+        assert_eq!(company.region().map(Region::code), Some(110000));
         assert!(company.tokens.is_empty());
         assert_eq!(record.value(1), None);
         let person = record.value(2).unwrap();
@@ -518,6 +633,47 @@ mod tests {
         assert_eq!(record.values().flatten().count(), 3);
         assert!(!record.is_empty());
         assert!(Prepared::new(&kinds, &[None, Some(" "), None, None]).is_empty());
+    }
+
+    #[test]
+    fn key_sources_hold_every_key_s_rule_and_fields_in_rule_order() {
+        let kinds = [
+            FieldKind::CompanyName,
+            FieldKind::GivenName,
+            FieldKind::Phone,
+            FieldKind::Surname,
+            FieldKind::Address,
+            FieldKind::PersonName,
+            FieldKind::GivenName,
+            FieldKind::Email,
+            FieldKind::Date,
+            FieldKind::Identifier,
+        ];
+        let sources = key_sources(&kinds);
+        assert!(sources.is_sorted());
+        assert_eq!(sources.last(), Some(&(NEIGHBOURHOOD_RULE, bit(0))));
+        let full = [
+            Some("北京华为技术有限公司"),
+            Some("wei"),
+            Some("13812345678"),
+            Some("zhang"),
+            Some("北京市 朝阳区"),
+            Some("张伟"),
+            Some("david"),
+            Some("zhang.wei@huawei.com"),
+            Some("1980-02-03"),
+            Some("91350100m000100y43"),
+        ];
+        let mut first_given_empty = full;
+        first_given_empty[1] = None;
+        for cells in [full, first_given_empty] {
+            let mut keys = 0;
+            for_each_key(&kinds, &Prepared::new(&kinds, &cells), |key| {
+                keys += 1;
+                assert!(sources.contains(&(key.rule, key.fields)), "{key:?}");
+            });
+            assert_eq!(keys, 10, "every kind of key");
+        }
     }
 
     #[test]

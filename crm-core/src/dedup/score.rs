@@ -2,13 +2,48 @@
 //! scores, clusters and explanations always agree.
 
 use crate::dedup::model::{Model, Weights};
-use crate::dedup::prepare::Prepared;
+
+/// How one field of two records agrees: its level, and whether the two values are the same
+/// text, where agreement weighs by how rare that value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Agreement {
+    /// The comparator's level.
+    pub(crate) level: u8,
+    /// Whether both values are the same normalised text (a pinyin variant agreeing is not).
+    pub(crate) same_value: bool,
+}
+
+/// Marks a packed [`Agreement`] whose values are the same text; levels stay far below it.
+const SAME_VALUE: u8 = 0x80;
+
+/// A missing field in a buffer of packed agreements, one byte per field.
+const MISSING: u8 = u8::MAX;
+
+impl Agreement {
+    /// One byte for an agreement or a missing field, so that a batch keeps millions of pairs'
+    /// agreements in one flat buffer.
+    pub(crate) fn pack(agreement: Option<Agreement>) -> u8 {
+        agreement.map_or(MISSING, |a| {
+            debug_assert!(a.level < SAME_VALUE, "levels are small");
+            a.level | if a.same_value { SAME_VALUE } else { 0 }
+        })
+    }
+
+    /// The agreement [`pack`](Self::pack) made `byte` of.
+    pub(crate) fn unpack(byte: u8) -> Option<Agreement> {
+        (byte != MISSING).then_some(Agreement {
+            level: byte & !SAME_VALUE,
+            same_value: byte & SAME_VALUE != 0,
+        })
+    }
+}
 
 /// A fitted model with its precomputed weights.
 ///
 /// Exact agreement on a value is weighed by that value's rarity when its share of records is
 /// known: each method takes `share`, the share of records holding the first record's value of
-/// a field (`None` when not counted), asked only for fields where both values are equal.
+/// a field (`None` when not counted), asked only for fields at the top level whose values are
+/// the same text.
 pub(crate) struct Scorer<'a> {
     model: &'a Model,
     weights: &'a Weights,
@@ -27,52 +62,62 @@ impl<'a> Scorer<'a> {
     /// The prior plus every field's contribution.
     pub(crate) fn weight(
         &self,
-        gamma: impl IntoIterator<Item = Option<u8>>,
-        a: &Prepared,
-        b: &Prepared,
+        agreements: impl IntoIterator<Item = Option<Agreement>>,
         share: impl Fn(usize) -> Option<f64>,
     ) -> f64 {
         self.weights.prior
-            + gamma
+            + agreements
                 .into_iter()
                 .enumerate()
-                .filter_map(|(f, level)| Some(self.field_weight(f, level?, a, b, &share)))
+                .filter_map(|(f, agreement)| Some(self.field_weight(f, agreement?, &share)))
                 .sum::<f64>()
     }
 
     /// Each field's level and weight (`None` when missing).
     pub(crate) fn contributions(
         &self,
-        gamma: &[Option<u8>],
-        a: &Prepared,
-        b: &Prepared,
+        agreements: &[Option<Agreement>],
         share: impl Fn(usize) -> Option<f64>,
     ) -> Vec<Option<(u8, f64)>> {
-        gamma
+        agreements
             .iter()
             .enumerate()
-            .map(|(f, &level)| {
-                let level = level?;
-                Some((level, self.field_weight(f, level, a, b, &share)))
+            .map(|(f, &agreement)| {
+                let agreement = agreement?;
+                Some((agreement.level, self.field_weight(f, agreement, &share)))
             })
             .collect()
     }
 
-    /// The weight of field `f` at `level`.
+    /// The weight of field `f` at `agreement`.
     fn field_weight(
         &self,
         f: usize,
-        level: u8,
-        a: &Prepared,
-        b: &Prepared,
+        agreement: Agreement,
         share: &impl Fn(usize) -> Option<f64>,
     ) -> f64 {
         let params = &self.model.fields[f];
-        let top = usize::from(level) + 1 == params.m.len();
-        let equal = || (a.value(f).zip(b.value(f))).is_some_and(|(x, y)| x.text == y.text);
-        match (top && equal()).then(|| share(f)).flatten() {
+        let level = usize::from(agreement.level);
+        let top = level + 1 == params.m.len();
+        match (top && agreement.same_value).then(|| share(f)).flatten() {
             Some(share) => params.exact_weight_for_frequency(share),
-            None => self.weights.levels[f][usize::from(level)],
+            None => self.weights.levels[f][level],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agreements_pack_into_one_byte_and_back() {
+        for level in 0..4 {
+            for same_value in [false, true] {
+                let agreement = Some(Agreement { level, same_value });
+                assert_eq!(Agreement::unpack(Agreement::pack(agreement)), agreement);
+            }
+        }
+        assert_eq!(Agreement::unpack(Agreement::pack(None)), None);
     }
 }

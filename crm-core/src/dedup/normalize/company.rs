@@ -73,9 +73,6 @@ pub struct CompanyKey {
     pub branch: Option<String>,
     /// [`pinyin_key`] of `core`, where Chinese and romanised spellings meet: `huawei`.
     pub pinyin: String,
-    /// The folded words of the whole name except its legal form, Han runs cut into 2-character
-    /// shingles (「华为技术」 → 华为, 为技, 技术), without repeats; for fuzzy scoring.
-    pub tokens: Vec<String>,
 }
 
 impl CompanyKey {
@@ -110,11 +107,6 @@ impl CompanyKey {
         let paren = ParenInfo::of(&groups);
 
         let core = reducer.current().to_owned();
-        let mut tokens = Vec::new();
-        push_tokens(&folded, &reducer.legal_spans, &mut tokens);
-        for group in paren.kept {
-            push_tokens(group, &[], &mut tokens);
-        }
         CompanyKey {
             pinyin: pinyin_key(&core),
             legal_form: reducer.legal.or(paren.legal),
@@ -125,7 +117,6 @@ impl CompanyKey {
                 .or(reducer.tail_region),
             branch: reducer.branch,
             core,
-            tokens,
         }
     }
 }
@@ -411,19 +402,16 @@ static REGION_FINAL_CHARS: LazyLock<Vec<char>> = LazyLock::new(|| {
 
 /// What the parenthesised groups say: 「（北京）」 a region, 「（有限合伙）」 a legal form; the
 /// rest (「（中国）」「（集团）」「（筹）」) says nothing about which customer this is.
-struct ParenInfo<'g> {
+struct ParenInfo {
     region: Option<Region>,
     legal: Option<LegalForm>,
-    /// Groups that are not a legal form, for the tokens.
-    kept: Vec<&'g str>,
 }
 
-impl<'g> ParenInfo<'g> {
-    fn of(groups: &'g [String]) -> ParenInfo<'g> {
+impl ParenInfo {
+    fn of(groups: &[String]) -> ParenInfo {
         let mut info = ParenInfo {
             region: None,
             legal: None,
-            kept: Vec::new(),
         };
         for group in groups {
             if let Some(form) = LEGAL.get(group) {
@@ -433,7 +421,6 @@ impl<'g> ParenInfo<'g> {
             if info.region.is_none() {
                 info.region = region_named(group);
             }
-            info.kept.push(group);
         }
         info
     }
@@ -457,8 +444,6 @@ struct Reducer<'a> {
     start: usize,
     end: usize,
     legal: Option<LegalForm>,
-    /// The byte ranges of `text` that were legal forms, left out of the tokens.
-    legal_spans: Vec<Range<usize>>,
     branch: Option<String>,
     branch_region: Option<Region>,
     lead_region: Option<Region>,
@@ -475,7 +460,6 @@ impl<'a> Reducer<'a> {
             start: 0,
             end: text.len(),
             legal: None,
-            legal_spans: Vec::new(),
             branch: None,
             branch_region: None,
             lead_region: None,
@@ -544,8 +528,6 @@ impl<'a> Reducer<'a> {
             (Some(_), LegalForm::Group) | (None, _) => Some(form),
             (kept, _) => kept,
         };
-        self.legal_spans
-            .push(self.start + rest.len()..self.start + current.len());
         Some(Cut::Keep(rest.len()))
     }
 
@@ -775,67 +757,6 @@ fn strip_prefix<'t>(text: &'t str, word: &str) -> Option<&'t str> {
     whole.then(|| rest.trim_start())
 }
 
-// ---------------------------------------------------------------------------------------------
-// Tokens
-// ---------------------------------------------------------------------------------------------
-
-/// Appends the tokens of `text` outside `skip`: each Latin word, and each Han run as its
-/// 2-character shingles (a single character alone), without repeats.
-fn push_tokens(text: &str, skip: &[Range<usize>], tokens: &mut Vec<String>) {
-    let mut from = 0;
-    let mut spans: Vec<&Range<usize>> = skip.iter().collect();
-    spans.sort_by_key(|span| span.start);
-    for span in spans {
-        push_segment_tokens(&text[from..span.start.max(from)], tokens);
-        from = from.max(span.end);
-    }
-    push_segment_tokens(&text[from..], tokens);
-}
-
-/// Appends the tokens of a stretch of folded text; see [`push_tokens`].
-fn push_segment_tokens(segment: &str, tokens: &mut Vec<String>) {
-    let mut push = |token: &str| {
-        if !token.is_empty() && !tokens.iter().any(|t| t == token) {
-            tokens.push(token.to_owned());
-        }
-    };
-    for word in segment.split(' ') {
-        let mut rest = word;
-        while let Some(c) = rest.chars().next() {
-            let run_len = rest
-                .find(|d: char| is_han(d) != is_han(c))
-                .unwrap_or(rest.len());
-            let (run, tail) = rest.split_at(run_len);
-            if is_han(c) {
-                push_shingles(run, &mut push);
-            } else {
-                push(run);
-            }
-            rest = tail;
-        }
-    }
-}
-
-/// Pushes the 2-character shingles of a Han run, or the run itself if it is one character.
-fn push_shingles(run: &str, push: &mut impl FnMut(&str)) {
-    let mut bounds = run
-        .char_indices()
-        .map(|(i, _)| i)
-        .chain(std::iter::once(run.len()));
-    let (Some(mut first), Some(mut second)) = (bounds.next(), bounds.next()) else {
-        return;
-    };
-    let mut pushed = false;
-    for third in bounds {
-        push(&run[first..third]);
-        pushed = true;
-        (first, second) = (second, third);
-    }
-    if !pushed {
-        push(&run[first..second]);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -1034,19 +955,6 @@ mod tests {
         assert_eq!(key("Hua Wei Technology").core, "hua wei");
         assert_eq!(key("Ali Baba Trading Co").core, "ali baba");
         assert_eq!(key("Ali Baba Trading Co").region, None);
-    }
-
-    #[test]
-    fn tokens_keep_everything_but_the_legal_form() {
-        let k = key("北京华为技术有限公司");
-        assert_eq!(k.tokens, ["北京", "京华", "华为", "为技", "技术"]);
-        let e = key("Beijing Hua Wei Technology Co., Ltd. (Shanghai)");
-        assert_eq!(
-            e.tokens,
-            ["beijing", "hua", "wei", "technology", "shanghai"]
-        );
-        assert_eq!(key("张").tokens, ["张"]);
-        assert_eq!(key("华为").tokens, ["华为"]);
     }
 
     #[test]
