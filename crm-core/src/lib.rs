@@ -20,6 +20,9 @@
 //! - [`dedup`]: duplicate detection — normalisation, blocking, Fellegi–Sunter scoring with
 //!   EM, clustering that resists chaining, explanations.
 //!
+//! - [`scoring`]: lead scoring — declarative points (fit and engagement, caps, decay,
+//!   grades) and predictive models trained on won/lost history, each score with its reasons.
+//!
 //! With the `test-util` feature, `conformance` holds the behaviour suite every store runs.
 
 pub mod actor;
@@ -35,6 +38,7 @@ pub mod merge;
 pub mod model;
 pub mod query;
 pub mod record;
+pub mod scoring;
 pub mod store;
 pub mod value;
 
