@@ -22,6 +22,8 @@
 //!
 //! - [`access`]: roles, data scopes, field security and masking, record sharing; one
 //!   fast in-memory `check` and a `plan` predicate for stores, which always agree.
+//! - [`scoring`]: lead scoring — declarative points (fit and engagement, caps, decay,
+//!   grades) and predictive models trained on won/lost history, each score with its reasons.
 //!
 //! With the `test-util` feature, `conformance` holds the behaviour suite every store runs.
 
@@ -39,6 +41,7 @@ pub mod merge;
 pub mod model;
 pub mod query;
 pub mod record;
+pub mod scoring;
 pub mod store;
 pub mod value;
 
