@@ -206,7 +206,7 @@ impl Model {
                         counts[usize::from(l)] += p;
                     }
                 }
-                field.m = normalise(counts);
+                field.m = cap_disagreement(normalise(counts));
             }
             let converged = next
                 .fields
@@ -241,6 +241,27 @@ impl Weights {
                 .filter_map(|(level, table)| level.map(|l| table[usize::from(l)]))
                 .sum::<f64>()
     }
+}
+
+/// The most EM may believe true duplicates disagree outright on a field. Without a bound, a
+/// file with few duplicates lets EM take a common coincidence for the match class — pairs
+/// that share only a frequent contact name (「黄明」) and differ in company, phones and email —
+/// because nothing in unlabelled data says duplicates should agree on the rest. Real
+/// duplicates mostly agree, or partly agree, on each field they both fill; the bound costs
+/// a true duplicate at most one bit per field it really disagrees on.
+const MAX_M_DISAGREEMENT: f64 = 0.2;
+
+/// `m` with the disagreement level (level 0) at most [`MAX_M_DISAGREEMENT`], the rest scaled
+/// to keep the sum 1.
+fn cap_disagreement(mut m: Vec<f64>) -> Vec<f64> {
+    if m.len() < 2 || m[0] <= MAX_M_DISAGREEMENT {
+        return m;
+    }
+    let rest: f64 = m[1..].iter().sum();
+    let scale = (1.0 - MAX_M_DISAGREEMENT) / rest;
+    m[0] = MAX_M_DISAGREEMENT;
+    m[1..].iter_mut().for_each(|p| *p *= scale);
+    m
 }
 
 fn normalise(counts: Vec<f64>) -> Vec<f64> {
