@@ -5,10 +5,10 @@
 use std::collections::BTreeSet;
 
 use crm_core::id::{OpportunityId, PipelineId};
-use crm_core::model::{Activity, MoveEvidence, Opportunity, Pipeline, StageChange};
+use crm_core::model::{Activity, MoveEvidence, Opportunity, Pipeline, PipelineReport, StageChange};
 use crm_core::query::{Predicate, Query};
 
-use crate::{Actor, Crm, Error, Record, Result, UnitOfWork};
+use crate::{Actor, Crm, Error, ObjectKind, Record, Result, UnitOfWork};
 
 impl Crm {
     /// Move deal `id`, read at `expected_version`, to stage `to` of its pipeline; a move to a
@@ -55,6 +55,43 @@ impl Crm {
     }
 }
 
+impl Crm {
+    /// The figures of pipeline `id` — per stage deals, amounts, weighted amounts, stays,
+    /// conversion and average days; open and weighted totals; win rate — from two grouped
+    /// aggregates in the store.
+    pub async fn pipeline_report(&self, actor: &Actor, id: PipelineId) -> Result<PipelineReport> {
+        let reader = self.reader();
+        let pipeline = reader.get::<Pipeline>(actor.tenant, id).await?;
+        let by_stage = reader
+            .aggregate(
+                ObjectKind::Opportunity,
+                actor.tenant,
+                &Pipeline::deals_by_stage(id),
+            )
+            .await?;
+        let moves = reader
+            .aggregate(
+                ObjectKind::StageChange,
+                actor.tenant,
+                &Pipeline::moves_by_stage(id),
+            )
+            .await?;
+        Ok(pipeline.data.report(&by_stage, &moves))
+    }
+
+    /// The open deals of pipeline `id` left in a stage longer than its limit
+    /// ([`Pipeline::rotting`]).
+    pub async fn rotting_deals(
+        &self,
+        actor: &Actor,
+        id: PipelineId,
+    ) -> Result<Vec<Record<Opportunity>>> {
+        let pipeline = self.reader().get::<Pipeline>(actor.tenant, id).await?;
+        let query = Query::filter(pipeline.data.rotting(id, self.clock.now())).unpaged();
+        self.reader().list(actor.tenant, &query).await
+    }
+}
+
 impl UnitOfWork<'_> {
     /// [`Crm::move_stage`] inside this unit of work.
     pub async fn move_stage(
@@ -90,6 +127,7 @@ impl UnitOfWork<'_> {
             to_stage: step.to.key,
             at,
             entered_from_at,
+            seconds_in_from_stage: (at - entered_from_at).num_seconds(),
         };
         self.create_owned(moved.meta.owner, change).await?;
         Ok(moved)

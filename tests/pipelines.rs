@@ -155,3 +155,89 @@ async fn a_deal_outside_any_pipeline_cannot_move() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
 }
+
+#[tokio::test]
+async fn the_pipeline_report_and_rotting_deals_come_from_store_aggregates() {
+    for url in URLS {
+        let start = Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap();
+        let clock = Arc::new(ManualClock::new(start));
+        let crm = Crm::open(url).await.unwrap().with_clock(clock.clone());
+        let a = Actor::system(TenantId(Uuid::from_u128(7)));
+        let stages = vec![
+            Stage::open("qualify", "需求确认", 10),
+            Stage::open("proposal", "方案报价", 50).rots_after(7),
+            Stage::won("won", "赢单"),
+            Stage::lost("lost", "输单"),
+        ];
+        let pipeline = Pipeline::new("直销", stages).unwrap();
+        let pipeline = crm.pipelines().create(&a, pipeline).await.unwrap();
+        let account = crm
+            .accounts()
+            .create(
+                &a,
+                Account::new(CompanyName::parse("华为技术有限公司").unwrap()),
+            )
+            .await
+            .unwrap();
+        let mut deals = Vec::new();
+        for (name, amount) in [("A", 100), ("B", 200), ("C", 300), ("D", 50)] {
+            let mut deal = Opportunity::new(account.id, name, "qualify");
+            deal.pipeline_id = Some(pipeline.id);
+            deal.amount = Some(Money::parse(&amount.to_string(), Currency::CNY).unwrap());
+            deals.push(crm.opportunities().create(&a, deal).await.unwrap());
+        }
+        let step = |deal: usize, to: &'static str, reason: Option<&str>| {
+            let (crm, a, id) = (&crm, &a, deals[deal].id);
+            let reason = reason.map(str::to_owned);
+            async move {
+                let now = crm.opportunities().get(a, id).await.unwrap();
+                crm.move_stage(a, id, now.meta.version, to, reason)
+                    .await
+                    .unwrap();
+            }
+        };
+        clock.advance(Duration::days(2));
+        step(1, "proposal", None).await;
+        clock.advance(Duration::days(1));
+        step(3, "lost", Some("价格")).await;
+        clock.advance(Duration::days(1));
+        step(2, "proposal", None).await;
+        clock.advance(Duration::days(1));
+        step(2, "won", None).await;
+
+        let report = crm.pipeline_report(&a, pipeline.id).await.unwrap();
+        let figures: Vec<_> = report
+            .stages
+            .iter()
+            .map(|s| (s.key.as_str(), s.deals, s.amount, s.weighted, s.entered))
+            .collect();
+        assert_eq!(
+            figures,
+            vec![
+                ("qualify", 1, 100.0, 10.0, 4),
+                ("proposal", 1, 200.0, 100.0, 2),
+                ("won", 1, 300.0, 0.0, 1),
+                ("lost", 1, 50.0, 0.0, 1),
+            ],
+            "{url}"
+        );
+        // Out of qualify: B after 2 days and C after 4 went on, D after 3 was lost.
+        assert_eq!(report.stages[0].conversion, Some(0.5), "{url}");
+        assert_eq!(report.stages[0].average_days, Some(3.0), "{url}");
+        assert_eq!(report.stages[1].conversion, Some(0.5));
+        assert_eq!(report.stages[1].average_days, Some(1.0));
+        assert_eq!((report.open_amount, report.weighted_amount), (300.0, 110.0));
+        assert_eq!(report.win_rate, Some(0.5));
+
+        // B entered proposal on day 2; seven days later it starts rotting, A never does.
+        clock.set(start + Duration::days(9));
+        assert!(crm.rotting_deals(&a, pipeline.id).await.unwrap().is_empty());
+        clock.set(start + Duration::days(10));
+        let rotting = crm.rotting_deals(&a, pipeline.id).await.unwrap();
+        assert_eq!(
+            rotting.iter().map(|d| d.id).collect::<Vec<_>>(),
+            vec![deals[1].id],
+            "{url}"
+        );
+    }
+}

@@ -51,6 +51,7 @@ macro_rules! conformance_suite {
                 audit_records_field_level_changes,
                 tenants_are_isolated,
                 queries_agree_with_the_reference_interpreter,
+                aggregates_agree_with_the_reference_interpreter,
                 sort_and_page_agree_with_the_reference_interpreter,
                 sub_selects_agree_with_the_reference_interpreter,
                 batch_insert_is_atomic,
@@ -804,6 +805,66 @@ pub async fn queries_agree_with_the_reference_interpreter(store: Arc<dyn Store>)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
+}
+
+/// Grouped counts and sums equal the in-memory aggregation of the same rows, for every
+/// sample filter and several groupings (by a text field, two fields, the owner, none), and
+/// a sum over a non-number or a grouping by an amount is a validation error.
+pub async fn aggregates_agree_with_the_reference_interpreter(store: Arc<dyn Store>) {
+    use crate::aggregate::{Aggregate, Measure, aggregate_rows};
+    let fx = Fixture::new(13);
+    let records = query_fixture(&fx);
+    fx.insert(store.as_ref(), &records).await;
+    let rows = reference_rows(store.as_ref(), &fx, &records).await;
+    let normalised = |mut groups: Vec<crate::aggregate::Group>| {
+        groups.sort_by_key(|g| format!("{:?}", g.keys));
+        groups
+            .into_iter()
+            .map(|g| {
+                let values: Vec<i64> = g
+                    .values
+                    .iter()
+                    .map(|v| (v * 100.0).round() as i64)
+                    .collect();
+                (format!("{:?}", g.keys), g.count, values)
+            })
+            .collect::<Vec<_>>()
+    };
+    let groupings: [&[&str]; 4] = [&["stage"], &["stage", "status"], &["owner"], &[]];
+    for predicate in sample_predicates().into_iter().chain([Predicate::True]) {
+        for grouping in groupings {
+            let mut aggregate = Aggregate::new(Query::filter(predicate.clone()))
+                .measure(Measure::Count)
+                .measure(Measure::Sum("amount".into()));
+            for field in grouping {
+                aggregate = aggregate.group_by(field);
+            }
+            let resolved = aggregate.resolve(ObjectKind::Opportunity).unwrap();
+            let source: &[Row] = &rows;
+            let expected =
+                aggregate_rows(source.rows_of(ObjectKind::Opportunity), &resolved, &source);
+            let got = store
+                .aggregate(ObjectKind::Opportunity, fx.tenant, &aggregate)
+                .await
+                .unwrap();
+            assert_eq!(
+                normalised(got),
+                normalised(expected),
+                "aggregate by {grouping:?} disagrees for {predicate:?}"
+            );
+        }
+    }
+    for bad in [
+        Aggregate::new(Query::all()).measure(Measure::Sum("stage".into())),
+        Aggregate::new(Query::all()).group_by("amount"),
+        Aggregate::new(Query::all()).group_by("no_such_field"),
+    ] {
+        let err = store
+            .aggregate(ObjectKind::Opportunity, fx.tenant, &bad)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Validation, "{bad:?}");
+    }
 }
 
 /// Accounts (levels, a branch tree, one soft-deleted, one in another tenant), their

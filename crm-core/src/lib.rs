@@ -29,6 +29,7 @@
 
 pub mod access;
 pub mod actor;
+pub mod aggregate;
 pub mod audit;
 pub mod clock;
 #[cfg(feature = "test-util")]

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::actor::Actor;
+use crate::aggregate::{Aggregate, Group, group_rows};
 use crate::audit::AuditEvent;
 use crate::clock::to_stored_precision;
 use crate::error::{Error, Result};
@@ -36,6 +37,22 @@ pub trait ReadStore: Send + Sync {
 
     /// How many rows of `kind` in `tenant` match `query` (its sort and page are ignored).
     async fn count_rows(&self, kind: ObjectKind, tenant: TenantId, query: &Query) -> Result<u64>;
+
+    /// [`aggregate`](crate::aggregate): grouped counts and sums of the rows of `kind` in
+    /// `tenant`. The default reads every matching row and aggregates in memory; SQL stores
+    /// run one `GROUP BY`.
+    async fn aggregate(
+        &self,
+        kind: ObjectKind,
+        tenant: TenantId,
+        aggregate: &Aggregate,
+    ) -> Result<Vec<Group>> {
+        let resolved = aggregate.resolve(kind)?;
+        let rows = self
+            .list_rows(kind, tenant, &aggregate.query.clone().unpaged())
+            .await?;
+        Ok(group_rows(&rows, &resolved))
+    }
 
     /// The audit events of one record, oldest first.
     async fn audit_trail(

@@ -12,6 +12,7 @@ mod lead;
 mod opportunity;
 mod org;
 mod pipeline;
+mod pipeline_report;
 mod tag;
 
 pub use account::Account;
@@ -24,6 +25,7 @@ pub use pipeline::{
     ForecastCategory, MoveEvidence, Pipeline, Stage, StageChange, StageMove, StageOutcome,
     StageRequirement,
 };
+pub use pipeline_report::{PipelineReport, StageFigures};
 pub use tag::Tag;
 
 use crate::error::{Error, Result};

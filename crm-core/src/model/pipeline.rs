@@ -434,8 +434,10 @@ pub struct StageChange {
     pub to_stage: String,
     /// When.
     pub at: DateTime<Utc>,
-    /// When it had entered `from_stage`: the time in that stage is `at - entered_from_at`.
+    /// When it had entered `from_stage`.
     pub entered_from_at: DateTime<Utc>,
+    /// `at - entered_from_at` in seconds: the time spent in `from_stage`, summed by reports.
+    pub seconds_in_from_stage: i64,
 }
 
 pub(super) const STAGE_CHANGE_COLUMNS: &[Column] = &[
@@ -445,6 +447,7 @@ pub(super) const STAGE_CHANGE_COLUMNS: &[Column] = &[
     Column::new("to_stage", ColumnType::Text).indexed(),
     Column::new("at", ColumnType::Timestamp).indexed(),
     Column::new("entered_from_at", ColumnType::Timestamp),
+    Column::new("seconds_in_from_stage", ColumnType::Integer),
 ];
 
 impl Entity for StageChange {

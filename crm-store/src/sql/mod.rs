@@ -6,6 +6,7 @@
 //! `UPDATE ... WHERE version = expected`: whoever commits second sees no row to update and
 //! gets `Conflict`.
 
+mod aggregate;
 mod compile;
 mod schema;
 
@@ -400,6 +401,14 @@ macro_rules! read_store_via_conn {
                 query: &CrmQuery,
             ) -> Result<u64> {
                 count_rows(self.conn(), kind, tenant, query).await
+            }
+            async fn aggregate(
+                &self,
+                kind: ObjectKind,
+                tenant: TenantId,
+                aggregate: &crm_core::aggregate::Aggregate,
+            ) -> Result<Vec<crm_core::aggregate::Group>> {
+                aggregate::aggregate(self.conn(), kind, tenant, aggregate).await
             }
             async fn audit_trail(
                 &self,
