@@ -32,6 +32,7 @@ use std::sync::Arc;
 mod conversion;
 mod duplicates;
 mod follow_up;
+mod forecast;
 pub mod import;
 mod merging;
 mod pipelines;

@@ -8,6 +8,7 @@
 mod account;
 mod activity;
 mod contact;
+mod forecast;
 mod lead;
 mod opportunity;
 mod org;
@@ -18,6 +19,7 @@ mod tag;
 pub use account::Account;
 pub use activity::{Activity, ActivityKind};
 pub use contact::Contact;
+pub use forecast::{Forecast, ForecastFigures, MonthForecast, OrgChart};
 pub use lead::{Lead, LeadStatus};
 pub use opportunity::{Opportunity, OpportunityStatus};
 pub use org::{Department, DepartmentTree, Team, User};
