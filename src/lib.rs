@@ -29,13 +29,17 @@ use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+mod access_sync;
 mod conversion;
+mod directory_cache;
 mod duplicates;
+mod enforce;
 mod follow_up;
 mod forecast;
 pub mod import;
 mod merging;
 mod pipelines;
+mod views;
 
 pub use conversion::{Converted, LeadConversion, NewDeal};
 pub use duplicates::{DuplicateMatch, DuplicatePolicy};
@@ -47,6 +51,7 @@ pub use crm_core::{
 };
 pub use crm_store as store;
 
+use crm_core::access::{Action, Directory};
 use crm_core::audit::AuditEvent;
 use crm_core::clock::{Clock, SystemClock};
 use crm_core::fields::FieldSchema;
@@ -58,6 +63,9 @@ use crm_core::model::{
 use crm_core::query::{Predicate, Query};
 use crm_core::store::{ReadStore, Store, Transaction};
 
+use access_sync::{DIRECTORY_KINDS, derives_access_rows};
+use directory_cache::DirectoryCache;
+
 /// The engine: a store plus the injected clock and id generator.
 #[derive(Clone)]
 pub struct Crm {
@@ -65,6 +73,8 @@ pub struct Crm {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     duplicate_policies: HashMap<ObjectKind, DuplicatePolicy>,
+    /// Each tenant's access directory, shared by the engine's clones.
+    directories: Arc<DirectoryCache>,
 }
 
 impl std::fmt::Debug for Crm {
@@ -87,6 +97,7 @@ impl Crm {
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Gen),
             duplicate_policies: HashMap::new(),
+            directories: Arc::default(),
         }
     }
 
@@ -136,6 +147,9 @@ impl Crm {
             tx: self.store.begin().await?,
             live: HashSet::new(),
             schemas: HashMap::new(),
+            by_product: false,
+            access_dirty: false,
+            directory: None,
         })
     }
 
@@ -236,6 +250,12 @@ pub struct UnitOfWork<'a> {
     live: HashSet<(ObjectKind, uuid::Uuid)>,
     /// Custom-field schemas read in this unit, by object; forgotten when one is written.
     schemas: HashMap<ObjectKind, Option<Record<FieldSchema>>>,
+    /// Writing the by-products of an operation already checked: access is not enforced.
+    by_product: bool,
+    /// This unit wrote records a [`Directory`] is built from.
+    access_dirty: bool,
+    /// The directory this unit's checks use, until it writes one of those records.
+    directory: Option<Arc<Directory>>,
 }
 
 impl std::fmt::Debug for UnitOfWork<'_> {
@@ -294,13 +314,16 @@ impl UnitOfWork<'_> {
         let now = self.crm.clock.now();
         let mut records = Vec::with_capacity(data.len());
         let blocking = self.crm.duplicate_policy(T::KIND) == DuplicatePolicy::Block;
+        let gate = self.gate().await?;
         for (id, item) in data {
-            self.validate(&item, schema.as_ref().map(|s| &s.data), None)
+            let record = Record::new(id, self.actor.tenant, owner, now, item);
+            gate.allow(Action::Create, &record.to_row()?)?;
+            self.validate(&record.data, schema.as_ref().map(|s| &s.data), None)
                 .await?;
             if blocking {
-                self.check_duplicates(&item, None).await?;
+                self.check_duplicates(&record.data, None).await?;
             }
-            records.push(Record::new(id, self.actor.tenant, owner, now, item));
+            records.push(record);
         }
         self.tx.insert(&self.actor, now, &records).await?;
         for record in &records {
@@ -308,9 +331,12 @@ impl UnitOfWork<'_> {
             if let Some(activity) = as_activity(record)? {
                 self.follow_up(None, &activity).await?;
             }
+            if derives_access_rows(T::KIND) {
+                self.sync_access_rows(None, &record.to_row()?).await?;
+            }
         }
         self.store_keys(&records.iter().collect::<Vec<_>>()).await?;
-        Ok(records)
+        records.into_iter().map(|r| gate.conceal(r)).collect()
     }
 
     /// Create a record owned by `owner` and report the stored records it looks like, as the
@@ -324,9 +350,12 @@ impl UnitOfWork<'_> {
         Ok((self.create_owned(owner, data).await?, found))
     }
 
-    /// The live record `id`, as this unit of work sees it.
-    pub async fn get<T: Entity>(&self, id: T::Id) -> Result<Record<T>> {
-        self.reader().get(self.actor.tenant, id).await
+    /// The live record `id`, as this unit of work sees it; [`Error::NotFound`] also when the
+    /// actor may not read it. Fields the actor sees masked or not at all are cleared (see
+    /// [`Records::get`]).
+    pub async fn get<T: Entity>(&mut self, id: T::Id) -> Result<Record<T>> {
+        let (record, gate) = self.get_stored::<T>(id).await?;
+        gate.conceal(record)
     }
 
     /// Store changes to a record read at `record.meta.version`; [`Error::Conflict`] if it
@@ -339,6 +368,11 @@ impl UnitOfWork<'_> {
                 "restore a deleted record before changing it",
             ));
         }
+        let gate = self.gate().await?;
+        let record = match gate.is_open() {
+            true => record,
+            false => gate.update(&self.stored_row(T::KIND, record.id.uuid()).await?, record)?,
+        };
         let schema = self.field_schema(T::KIND).await?;
         self.validate(
             &record.data,
@@ -360,17 +394,24 @@ impl UnitOfWork<'_> {
             self.check_duplicates(&record.data, Some(record.id.uuid()))
                 .await?;
         }
-        self.save_with_keys(record).await
+        let saved = self.save_with_keys(record).await?;
+        gate.conceal(saved)
     }
 
     /// Store `record` and its blocking keys.
     async fn save_with_keys<T: Entity>(&mut self, record: Record<T>) -> Result<Record<T>> {
+        let before_row = match T::KIND == ObjectKind::Activity || derives_access_rows(T::KIND) {
+            true => {
+                self.tx
+                    .get_row(T::KIND, self.actor.tenant, record.id.uuid())
+                    .await?
+            }
+            false => None,
+        };
         let before = match T::KIND {
-            ObjectKind::Activity => self
-                .tx
-                .get_row(T::KIND, self.actor.tenant, record.id.uuid())
-                .await?
-                .map(|row| Record::<Activity>::from_row(&row).map(|r| r.data))
+            ObjectKind::Activity => before_row
+                .as_ref()
+                .map(|row| Record::<Activity>::from_row(row).map(|r| r.data))
                 .transpose()?,
             _ => None,
         };
@@ -382,6 +423,10 @@ impl UnitOfWork<'_> {
         if let Some(activity) = as_activity(&saved)? {
             self.follow_up(before.as_ref(), &activity).await?;
         }
+        if derives_access_rows(T::KIND) {
+            self.sync_access_rows(before_row.as_ref(), &saved.to_row()?)
+                .await?;
+        }
         self.store_keys(&[&saved]).await?;
         Ok(saved)
     }
@@ -392,10 +437,12 @@ impl UnitOfWork<'_> {
         id: T::Id,
         expected_version: u64,
     ) -> Result<Record<T>> {
-        let mut record = self.get::<T>(id).await?;
+        let (mut record, gate) = self.get_stored::<T>(id).await?;
+        gate.allow(Action::Delete, &record.to_row()?)?;
         record.meta.version = expected_version;
         record.meta.deleted_at = Some(self.crm.clock.now());
-        self.save_with_keys(record).await
+        let deleted = self.save_with_keys(record).await?;
+        gate.conceal(deleted)
     }
 
     /// Bring back the soft-deleted `id`, read at `expected_version`.
@@ -413,14 +460,22 @@ impl UnitOfWork<'_> {
                 object: T::KIND.as_str(),
                 id: id.to_string(),
             })?;
+        let gate = self.gate().await?;
+        gate.allow(Action::Delete, &record.to_row()?)?;
         record.meta.version = expected_version;
         record.meta.deleted_at = None;
-        self.save_with_keys(record).await
+        let restored = self.save_with_keys(record).await?;
+        gate.conceal(restored)
     }
 
     /// Make every change of this unit durable and visible.
     pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await
+        let (crm, tenant, access_changed) = (self.crm, self.actor.tenant, self.access_dirty);
+        self.tx.commit().await?;
+        if access_changed {
+            crm.directories.invalidate(tenant);
+        }
+        Ok(())
     }
 
     fn reader(&self) -> &dyn ReadStore {
@@ -441,6 +496,10 @@ impl UnitOfWork<'_> {
     fn remember(&mut self, kind: ObjectKind, id: uuid::Uuid, live: bool) {
         if kind == ObjectKind::FieldSchema {
             self.schemas.clear();
+        }
+        if DIRECTORY_KINDS.contains(&kind) {
+            self.access_dirty = true;
+            self.directory = None;
         }
         if live {
             self.live.insert((kind, id));
@@ -588,13 +647,31 @@ impl<T: Entity> Records<'_, T> {
 
     /// Stored records that look like `data`, most likely first, with explanations: for a
     /// "this customer may already exist" prompt before saving.
+    /// Only records the actor may read are reported, concealed like [`Records::get`].
     pub async fn duplicates_of(&self, actor: &Actor, data: &T) -> Result<Vec<DuplicateMatch<T>>> {
-        duplicates::find_duplicates(self.crm.reader(), actor.tenant, data, None).await
+        let gate = self.crm.gate(actor).await?;
+        let found =
+            duplicates::find_duplicates(self.crm.reader(), actor.tenant, data, None).await?;
+        let mut readable = Vec::with_capacity(found.len());
+        for mut found in found {
+            if gate.read(&found.record.to_row()?).is_ok() {
+                found.record = gate.conceal(found.record)?;
+                readable.push(found);
+            }
+        }
+        Ok(readable)
     }
 
-    /// The live record `id`, or [`Error::NotFound`].
+    /// The live record `id`, or [`Error::NotFound`] — also when the actor may not read it.
+    ///
+    /// A typed record cannot hold a masked value, so every field the actor sees masked or
+    /// not at all (in any [`Context`](crm_core::access::Context)) comes back cleared: `None`,
+    /// or absent from the custom fields. Sending such a record back through
+    /// [`Records::update`] keeps the stored values of those fields. [`Records::view`] shows
+    /// the masked text.
     pub async fn get(&self, actor: &Actor, id: T::Id) -> Result<Record<T>> {
-        self.crm.reader().get(actor.tenant, id).await
+        let (row, gate) = self.readable_row(actor, id).await?;
+        gate.typed(&row)
     }
 
     /// Store changes to a record read at `record.meta.version`.
@@ -629,22 +706,42 @@ impl<T: Entity> Records<'_, T> {
         .await
     }
 
-    /// The records matching `query`.
+    /// The records matching `query` that the actor may read (their access plan is part of
+    /// the store's query), concealed like [`Records::get`].
     pub async fn list(&self, actor: &Actor, query: &Query) -> Result<Vec<Record<T>>> {
-        self.crm.reader().list(actor.tenant, query).await
+        let (rows, gate) = self.readable_rows(actor, query).await?;
+        rows.iter().map(|row| gate.typed(row)).collect()
     }
 
-    /// How many records match `query`.
+    /// How many records match `query` among those the actor may read.
     pub async fn count(&self, actor: &Actor, query: &Query) -> Result<u64> {
-        self.crm.reader().count::<T>(actor.tenant, query).await
+        let gate = self.crm.gate(actor).await?;
+        match gate.scoped(T::KIND, query) {
+            Some(query) => self.crm.reader().count::<T>(actor.tenant, &query).await,
+            None => Ok(0),
+        }
     }
 
-    /// The audit trail of `id`, oldest first.
+    /// The audit trail of `id`, oldest first; [`Error::NotFound`] if the actor may not read
+    /// the record. Changes of fields the actor sees masked or not at all are left out.
     pub async fn history(&self, actor: &Actor, id: T::Id) -> Result<Vec<AuditEvent>> {
-        self.crm
+        let gate = self.crm.gate(actor).await?;
+        let row = self
+            .crm
+            .reader()
+            .get_row(T::KIND, actor.tenant, id.uuid())
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                object: T::KIND.as_str(),
+                id: id.to_string(),
+            })?;
+        gate.read(&row)?;
+        let events = self
+            .crm
             .store
             .audit_trail(actor.tenant, T::KIND, id.uuid())
-            .await
+            .await?;
+        Ok(gate.conceal_changes(T::KIND, events))
     }
 }
 

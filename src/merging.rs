@@ -7,6 +7,7 @@
 //! records since, which is a [`Error::Conflict`] rather than a silent overwrite.
 
 use chrono::{DateTime, Utc};
+use crm_core::access::Action;
 use crm_core::id::{MergeId, RecordId};
 use crm_core::merge::{MergeLog, MergePlan, Snapshot, merge};
 use crm_core::model::LINKS;
@@ -49,8 +50,24 @@ impl UnitOfWork<'_> {
     ) -> Result<(Record<T>, Record<MergeLog>)> {
         let mut records = Vec::with_capacity(ids.len());
         for &id in ids {
-            records.push(self.get::<T>(id).await?);
+            let (record, gate) = self.get_stored::<T>(id).await?;
+            gate.allow(Action::Merge, &record.to_row()?)?;
+            records.push(record);
         }
+        let (survivor, log) = self
+            .as_by_product(async |uow| uow.merge_checked(records, plan).await)
+            .await?;
+        // Re-read: re-pointing may have changed the survivor itself (a link to an absorbed
+        // record, e.g. its parent company).
+        Ok((self.get::<T>(survivor).await?, log))
+    }
+
+    /// [`merge`](Self::merge) of records the actor may merge; returns the survivor's id.
+    async fn merge_checked<T: Entity>(
+        &mut self,
+        records: Vec<Record<T>>,
+        plan: &MergePlan,
+    ) -> Result<(T::Id, Record<MergeLog>)> {
         let merged = merge(&records, plan)?;
         let mut snapshots = Snapshots::default();
         let survivor_before = records
@@ -83,9 +100,7 @@ impl UnitOfWork<'_> {
             undone_at: None,
         };
         let log = self.create_owned(None, log).await?;
-        // Re-read: re-pointing may have changed the survivor itself (a link to an absorbed
-        // record, e.g. its parent company).
-        Ok((self.get::<T>(survivor.id).await?, log))
+        Ok((survivor.id, log))
     }
 
     /// Point `field` of `row` at `target` instead of an absorbed record; a record that would
@@ -113,8 +128,19 @@ impl UnitOfWork<'_> {
 
     /// Undo the merge `id`: every record it changed gets back its data, owner and deletion
     /// state. Refused when any of them changed since the merge, or when it was undone already.
+    /// The actor must be allowed to merge the survivor.
     pub async fn undo_merge(&mut self, id: MergeId) -> Result<Record<MergeLog>> {
-        let mut log = self.get::<MergeLog>(id).await?;
+        let log = self
+            .as_by_product(async |uow| uow.get::<MergeLog>(id).await)
+            .await?;
+        let survivor = self.stored_row(log.object, log.survivor).await?;
+        self.gate().await?.allow(Action::Merge, &survivor)?;
+        self.as_by_product(async |uow| uow.undo_checked(log).await)
+            .await
+    }
+
+    /// [`undo_merge`](Self::undo_merge) of a merge the actor may undo.
+    async fn undo_checked(&mut self, mut log: Record<MergeLog>) -> Result<Record<MergeLog>> {
         if let Some(at) = log.undone_at {
             return Err(Error::InvalidTransition {
                 object: "merge",

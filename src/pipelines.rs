@@ -110,7 +110,11 @@ impl UnitOfWork<'_> {
                 "the deal is in no pipeline: set its pipeline_id first",
             )
         })?;
-        let pipeline = self.get::<Pipeline>(pipeline_id).await?;
+        // The pipeline's definition and the history are parts of the move, which is
+        // checked as an update of the deal.
+        let pipeline = self
+            .as_by_product(async |uow| uow.get::<Pipeline>(pipeline_id).await)
+            .await?;
         let evidence = MoveEvidence {
             done: self.done_activity_kinds(id).await?,
             lost_reason,
@@ -129,7 +133,8 @@ impl UnitOfWork<'_> {
             entered_from_at,
             seconds_in_from_stage: (at - entered_from_at).num_seconds(),
         };
-        self.create_owned(moved.meta.owner, change).await?;
+        self.as_by_product(async |uow| uow.create_owned(moved.meta.owner, change).await)
+            .await?;
         Ok(moved)
     }
 
