@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use crm_core::access::{Action, Context, Directory, FieldAccess, Redacted};
+use crm_core::aggregate::{Aggregate, Group};
 use crm_core::audit::AuditEvent;
 use crm_core::id::RecordId;
 use crm_core::query::{Predicate, Query};
@@ -282,6 +283,34 @@ impl crate::Crm {
         }
         let directory = self.directories.get(self.reader(), actor.tenant).await?;
         Ok(Gate::guarded(*actor, now, directory))
+    }
+
+    /// `aggregate` over the records of `kind` the actor may read: the read plan goes into
+    /// the store's `WHERE` like a list's. Nothing readable: no groups.
+    pub(crate) async fn readable_aggregate(
+        &self,
+        actor: &Actor,
+        kind: ObjectKind,
+        mut aggregate: Aggregate,
+    ) -> Result<Vec<Group>> {
+        match self.gate(actor).await?.scoped(kind, &aggregate.query) {
+            Some(query) => {
+                aggregate.query = query;
+                self.reader()
+                    .aggregate(kind, actor.tenant, &aggregate)
+                    .await
+            }
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The records of `kind` the actor may read, as a predicate on that kind (`False` for
+    /// none): for sub-selects that follow a link to them.
+    pub(crate) async fn readable(&self, actor: &Actor, kind: ObjectKind) -> Result<Predicate> {
+        Ok(match self.gate(actor).await?.scoped(kind, &Query::all()) {
+            Some(query) => query.filter.unwrap_or(Predicate::True),
+            None => Predicate::False,
+        })
     }
 }
 

@@ -12,7 +12,7 @@ use crate::{Actor, Crm, ObjectKind, Result};
 impl Crm {
     /// Deals expected to close from `from` to `to` (inclusive), by month: amounts per forecast
     /// category and weighted, per owner, team and department (a department includes those
-    /// below it). See [`Forecast::roll_up`].
+    /// below it), over the deals the actor may read. See [`Forecast::roll_up`].
     pub async fn forecast(
         &self,
         actor: &Actor,
@@ -21,8 +21,8 @@ impl Crm {
     ) -> Result<Forecast> {
         let reader = self.reader();
         let tenant = actor.tenant;
-        let groups = reader
-            .aggregate(ObjectKind::Opportunity, tenant, &Forecast::query(from, to))
+        let groups = self
+            .readable_aggregate(actor, ObjectKind::Opportunity, Forecast::query(from, to))
             .await?;
         let all = Query::all().unpaged();
         let pipelines = reader

@@ -60,21 +60,22 @@ impl Crm {
     /// conversion and average days; open and weighted totals; win rate — from two grouped
     /// aggregates in the store.
     pub async fn pipeline_report(&self, actor: &Actor, id: PipelineId) -> Result<PipelineReport> {
-        let reader = self.reader();
-        let pipeline = reader.get::<Pipeline>(actor.tenant, id).await?;
-        let by_stage = reader
-            .aggregate(
-                ObjectKind::Opportunity,
-                actor.tenant,
-                &Pipeline::deals_by_stage(id),
-            )
+        let pipeline = self.reader().get::<Pipeline>(actor.tenant, id).await?;
+        let by_stage = self
+            .readable_aggregate(actor, ObjectKind::Opportunity, Pipeline::deals_by_stage(id))
             .await?;
-        let moves = reader
-            .aggregate(
-                ObjectKind::StageChange,
-                actor.tenant,
-                &Pipeline::moves_by_stage(id),
-            )
+        // Stage history counts for the deals the actor may read.
+        let readable = self.readable(actor, ObjectKind::Opportunity).await?;
+        let mut moves = Pipeline::moves_by_stage(id);
+        let of_readable =
+            Predicate::in_select("opportunity_id", ObjectKind::Opportunity, "id", readable);
+        moves.query.filter = Some(match moves.query.filter.take() {
+            Some(filter) => filter.and(of_readable),
+            None => of_readable,
+        });
+        let moves = self
+            .reader()
+            .aggregate(ObjectKind::StageChange, actor.tenant, &moves)
             .await?;
         Ok(pipeline.data.report(&by_stage, &moves))
     }
@@ -88,7 +89,7 @@ impl Crm {
     ) -> Result<Vec<Record<Opportunity>>> {
         let pipeline = self.reader().get::<Pipeline>(actor.tenant, id).await?;
         let query = Query::filter(pipeline.data.rotting(id, self.clock.now())).unpaged();
-        self.reader().list(actor.tenant, &query).await
+        self.opportunities().list(actor, &query).await
     }
 }
 

@@ -547,3 +547,72 @@ async fn stored_closure_rows_follow_the_manager_tree() {
         assert_closure_in_step(&org.crm, url).await;
     }
 }
+
+#[tokio::test]
+async fn reports_count_only_the_deals_the_actor_may_read() {
+    use crm::model::{ForecastCategory, Opportunity, Pipeline, Stage};
+    use crm::value::{Currency, Money};
+    for url in URLS {
+        let o = org(url).await;
+        let deals = ObjectKind::Opportunity;
+        role(
+            &o.crm,
+            Role::new("商机").grant(deals, [Action::Read], Scope::Own),
+            &[o.rep1],
+        )
+        .await;
+        let team_deals =
+            Role::new("商机经理").grant(deals, [Action::Read], Scope::OwnAndSubordinates);
+        role(&o.crm, team_deals, &[o.manager]).await;
+        let stages = vec![
+            Stage::open("qualify", "需求确认", 10),
+            Stage::won("won", "赢单"),
+        ];
+        let pipeline = o
+            .crm
+            .pipelines()
+            .create(&system(), Pipeline::new("直销", stages).unwrap())
+            .await
+            .unwrap();
+        let close = chrono::NaiveDate::from_ymd_opt(2026, 3, 20).unwrap();
+        for (owner, amount) in [(o.rep1, 100), (o.rep2, 200), (o.manager, 400), (o.ceo, 800)] {
+            let mut deal = Opportunity::new(o.id("ceo"), "扩容", "qualify");
+            deal.pipeline_id = Some(pipeline.id);
+            deal.expected_close = Some(close);
+            deal.amount = Some(Money::parse(&amount.to_string(), Currency::CNY).unwrap());
+            o.crm
+                .opportunities()
+                .create_owned(&system(), Some(owner), deal)
+                .await
+                .unwrap();
+        }
+        let pipeline_amount = |who: Actor| {
+            let crm = &o.crm;
+            async move {
+                let forecast = crm.forecast(&who, close, close).await.unwrap();
+                let march = forecast.months.get("2026-03");
+                let from_forecast =
+                    march.map_or(0.0, |m| m.total.by_category[&ForecastCategory::Pipeline]);
+                let report = crm.pipeline_report(&who, pipeline.id).await.unwrap();
+                assert_eq!(report.open_amount, from_forecast, "{url}");
+                from_forecast
+            }
+        };
+        assert_eq!(
+            pipeline_amount(Actor::user(tenant(), o.rep1)).await,
+            100.0,
+            "{url}"
+        );
+        assert_eq!(
+            pipeline_amount(Actor::user(tenant(), o.manager)).await,
+            700.0,
+            "{url}"
+        );
+        assert_eq!(
+            pipeline_amount(Actor::user(tenant(), o.rep2)).await,
+            0.0,
+            "{url}"
+        );
+        assert_eq!(pipeline_amount(system()).await, 1500.0, "{url}");
+    }
+}
