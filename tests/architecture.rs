@@ -68,12 +68,15 @@ fn dependencies_point_towards_the_core() {
         !core.iter().any(|d| d.starts_with("crm")),
         "crm-core depends on {core:?}"
     );
-    let import = normal_dependencies(&meta, "crm-import");
-    assert!(import.contains(&"crm-core".to_owned()));
-    for forbidden in ["crm", "crm-store", "sea-orm", "sqlx", "tokio"] {
-        assert!(
-            !import.iter().any(|d| d == forbidden),
-            "crm-import depends on {forbidden}: {import:?}"
-        );
+    // The import and the rules engine see only the core: no store, no database, no runtime.
+    for leaf in ["crm-import", "crm-rules"] {
+        let deps = normal_dependencies(&meta, leaf);
+        assert!(deps.contains(&"crm-core".to_owned()), "{leaf}: {deps:?}");
+        for forbidden in ["crm", "crm-store", "crm-import", "sea-orm", "sqlx", "tokio"] {
+            assert!(
+                !deps.iter().any(|d| d == forbidden),
+                "{leaf} depends on {forbidden}: {deps:?}"
+            );
+        }
     }
 }
