@@ -39,6 +39,7 @@ mod forecast;
 pub mod import;
 mod merging;
 mod pipelines;
+mod pools;
 mod views;
 
 pub use conversion::{Converted, LeadConversion, NewDeal};
