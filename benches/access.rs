@@ -307,6 +307,8 @@ async fn list_org() -> ListOrg {
             .await
             .unwrap();
     }
+    // After a bulk load, as the import does: statistics for the access plan's index lookups.
+    crm.optimize().await.unwrap();
     ListOrg {
         crm,
         rep: Actor::user(tenant(), reps[0].id),

@@ -141,6 +141,10 @@ impl Crm {
         importer
             .run(&mut table, &mut report, rejects.as_mut(), progress)
             .await?;
+        if !options.dry_run && report.created + report.merged > 0 {
+            // A bulk load changes the data's shape: let the store re-plan its queries.
+            self.optimize().await?;
+        }
         if let Some(writer) = rejects {
             writer
                 .finish()

@@ -135,6 +135,12 @@ impl Crm {
         self.store.close().await
     }
 
+    /// Refresh the store's query statistics ([`Store::optimize`]); the import does it after
+    /// loading. Worth calling after other bulk changes.
+    pub async fn optimize(&self) -> Result<()> {
+        self.store.optimize().await
+    }
+
     /// The underlying store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store

@@ -81,6 +81,13 @@ pub trait Store: ReadStore {
     /// [`Transaction::commit`]; dropping the transaction without committing rolls it back.
     async fn begin(&self) -> Result<Box<dyn Transaction>>;
 
+    /// Refresh the statistics the backend plans queries with (SQL `ANALYZE`), after a bulk
+    /// load or now and then: access-filtered lists and counts rely on them to pick index
+    /// lookups over scans. A no-op where there is nothing to refresh.
+    async fn optimize(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Release the backend's resources and make everything durable in its primary files
     /// (for SQLite: checkpoint the write-ahead log). Later calls fail or reopen, by backend.
     async fn close(&self) -> Result<()> {
