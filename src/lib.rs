@@ -40,6 +40,7 @@ pub mod import;
 mod merging;
 mod pipelines;
 mod views;
+mod weekly_report;
 
 pub use conversion::{Converted, LeadConversion, NewDeal};
 pub use duplicates::{DuplicateMatch, DuplicatePolicy};
