@@ -31,10 +31,20 @@ impl Crm {
             .into_iter()
             .map(|p| (p.id, p.data))
             .collect();
+        let org = self.org_chart(actor).await?;
+        Ok(Forecast::roll_up(&groups, &pipelines, &org))
+    }
+
+    /// The tenant's users' departments, teams and department tree: what reports roll up
+    /// through.
+    pub(crate) async fn org_chart(&self, actor: &Actor) -> Result<OrgChart> {
+        let reader = self.reader();
+        let tenant = actor.tenant;
+        let all = Query::all().unpaged();
         let users = reader.list::<User>(tenant, &all).await?;
         let departments = reader.list::<Department>(tenant, &all).await?;
         let teams = reader.list::<Team>(tenant, &all).await?;
-        let org = OrgChart {
+        Ok(OrgChart {
             department_of: users
                 .iter()
                 .filter_map(|u| Some((u.id, u.data.department_id?)))
@@ -44,7 +54,6 @@ impl Crm {
                 .map(|t| (t.id, t.data.members.into_iter().collect()))
                 .collect(),
             departments: DepartmentTree::new(departments.iter().map(|d| (d.id, d.data.parent)))?,
-        };
-        Ok(Forecast::roll_up(&groups, &pipelines, &org))
+        })
     }
 }

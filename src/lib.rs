@@ -41,6 +41,7 @@ mod merging;
 mod pipelines;
 mod pools;
 mod views;
+mod weekly_report;
 
 pub use conversion::{Converted, LeadConversion, NewDeal};
 pub use duplicates::{DuplicateMatch, DuplicatePolicy};

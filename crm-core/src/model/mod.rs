@@ -15,6 +15,7 @@ mod org;
 mod pipeline;
 mod pipeline_report;
 mod tag;
+mod weekly_report;
 
 pub use account::Account;
 pub use activity::{Activity, ActivityKind};
@@ -29,6 +30,7 @@ pub use pipeline::{
 };
 pub use pipeline_report::{PipelineReport, StageFigures};
 pub use tag::Tag;
+pub use weekly_report::{Week, WeekFigures, WeekGroups, WeeklyReport};
 
 use crate::error::{Error, Result};
 use crate::record::{Column, ObjectKind};

@@ -226,17 +226,30 @@ pub fn train<R: FieldLookup>(
             Learned::NaiveBayes(FrequencyTable::count(&rows, won, &tokens, missing))
         }
         Algorithm::Logistic => {
-            let (l2, cv_auc) = logistic::choose_l2(&rows, won, &config.l2_grid, config.folds)?;
+            let sample = logistic::stratified_sample(won, logistic::CV_SAMPLE_CAP);
+            let (l2, cv_auc) =
+                logistic::choose_l2(&rows, won, &sample, &config.l2_grid, config.folds)?;
             summary.l2 = Some(l2);
             summary.cv_auc = Some(cv_auc);
-            let all: Vec<usize> = (0..won.len()).collect();
-            let problem = Problem {
-                rows: &rows,
-                won,
-                subset: &all,
-                l2,
+            let fit_on = |subset: &[usize], start, curvature| {
+                Problem {
+                    rows: &rows,
+                    won,
+                    subset,
+                    l2,
+                }
+                .fit(start, curvature)
             };
-            let weights = problem.fit(vec![0.0; rows.columns])?;
+            // On many rows, the sample's optimum and curvature start the final fit near
+            // its end, sparing the Hessian of every row.
+            let (start, curvature) = if sample.len() < won.len() {
+                let (weights, curvature) = fit_on(&sample, vec![0.0; rows.columns], None)?;
+                (weights, Some(curvature))
+            } else {
+                (vec![0.0; rows.columns], None)
+            };
+            let all: Vec<usize> = (0..won.len()).collect();
+            let (weights, _) = fit_on(&all, start, curvature)?;
             let mut field_means = vec![0.0; encoder.fields.len()];
             for r in 0..rows.len() {
                 let contributions = field_contributions(&encoder, rows.row(r), &weights);
