@@ -14,7 +14,6 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::task::{Context, Poll};
 use std::time::Instant;
 
 use crm_core::dedup::prepare::Prepared;
@@ -266,138 +265,51 @@ impl Importer<'_> {
             bytes,
             total_bytes,
         };
-        // On an empty store, planning never reads it: the next batch is planned while the
-        // previous one commits (the database works on its own thread).
-        let overlap = !self.store_has_customers;
-        let mut in_flight: Option<(Batch, CommitFuture<'_>)> = None;
         loop {
-            let (committed, planned) = match in_flight.take() {
-                Some((batch, commit)) if overlap && !self.options.cancel.is_cancelled() => {
-                    let (result, next) = both(commit, self.plan_batch(table, &mut bytes)).await;
-                    (Some((batch, result)), Some(next))
-                }
-                Some((batch, commit)) => (Some((batch, commit.await)), None),
-                None => (None, None),
-            };
-            if let Some((batch, result)) = committed {
-                if let Err(e) = result {
-                    let first_row = batch.first_row.unwrap_or_default();
-                    report.stopped = Some(Stopped {
-                        at_row: first_row,
-                        reason: format!("the batch from row {first_row} was rolled back: {e}"),
-                    });
-                    break;
-                }
-                self.tally(batch, report, rejects.as_deref_mut())?;
-                progress(tell(Phase::Planning, report.rows_read, bytes));
-            }
             if self.options.cancel.is_cancelled() {
-                let next_row = match &planned {
-                    Some(Ok(batch)) if batch.rows > 0 => batch.first_row,
-                    _ => table.next().map(|row| row_number(&row)),
-                };
-                if let Some(at_row) = next_row {
+                if let Some(row) = table.next() {
                     report.stopped = Some(Stopped {
-                        at_row,
+                        at_row: row_number(&row),
                         reason: "cancelled".into(),
                     });
                 }
                 break;
             }
-            let batch = match planned {
-                Some(planned) => planned?,
-                None => self.plan_batch(table, &mut bytes).await?,
-            };
+            let mut batch = Batch::default();
+            for item in table.by_ref().take(self.options.batch_size.max(1)) {
+                bytes = match &item {
+                    Ok(row) => row.bytes_read,
+                    Err(e) => e.bytes_read,
+                };
+                self.plan_row(item, &mut batch).await?;
+            }
             if batch.rows == 0 {
                 break;
             }
             progress(tell(Phase::Committing, report.rows_read, bytes));
-            if self.options.dry_run {
-                self.tally(batch, report, rejects.as_deref_mut())?;
-                progress(tell(Phase::Planning, report.rows_read, bytes));
-                continue;
+            let first_row = batch.first_row.unwrap_or_default();
+            if !self.options.dry_run
+                && let Err(e) = self.commit(&batch).await
+            {
+                report.stopped = Some(Stopped {
+                    at_row: first_row,
+                    reason: format!("the batch from row {first_row} was rolled back: {e}"),
+                });
+                break;
             }
-            let writes = self.writes(&batch);
-            in_flight = Some((batch, Box::pin(commit(self.crm, *self.actor, writes))));
+            if !self.options.dry_run {
+                for id in &batch.touched {
+                    if let Some(customer) = self.customers.get_mut(id) {
+                        customer.stored = true;
+                        customer.contacts.iter_mut().for_each(|c| c.2 = true);
+                    }
+                }
+            }
+            self.tally(batch, report, rejects.as_deref_mut())?;
+            progress(tell(Phase::Planning, report.rows_read, bytes));
         }
         progress(tell(Phase::Done, report.rows_read, bytes));
         Ok(())
-    }
-
-    /// Plan the next batch of rows; yields now and then, so a commit in flight keeps its
-    /// database busy.
-    async fn plan_batch(
-        &mut self,
-        table: &mut crm_import::read::Table,
-        bytes: &mut u64,
-    ) -> Result<Batch> {
-        let mut batch = Batch::default();
-        for (n, item) in table
-            .by_ref()
-            .take(self.options.batch_size.max(1))
-            .enumerate()
-        {
-            *bytes = match &item {
-                Ok(row) => row.bytes_read,
-                Err(e) => e.bytes_read,
-            };
-            self.plan_row(item, &mut batch).await?;
-            if n % YIELD_EVERY_ROWS == YIELD_EVERY_ROWS - 1 {
-                YieldNow(false).await;
-            }
-        }
-        Ok(batch)
-    }
-
-    /// What committing `batch` writes, owned; the customers it touches count as stored from
-    /// now on (if the commit fails, the import stops there).
-    fn writes(&mut self, batch: &Batch) -> Writes {
-        let mut writes = Writes {
-            tags: batch
-                .new_tags
-                .iter()
-                .map(|(id, name)| {
-                    let tag = Tag {
-                        name: name.clone(),
-                        color: None,
-                    };
-                    (*id, tag)
-                })
-                .collect(),
-            notes: batch.notes.clone(),
-            ..Writes::default()
-        };
-        for id in &batch.touched {
-            let Some(customer) = self.customers.get_mut(id) else {
-                continue;
-            };
-            let account_id = AccountId::from_uuid(*id);
-            if customer.stored {
-                writes
-                    .updated_accounts
-                    .push((account_id, customer.account.clone()));
-            } else {
-                writes
-                    .new_accounts
-                    .entry(customer.owner)
-                    .or_default()
-                    .push((account_id, customer.account.clone()));
-            }
-            for (contact_id, contact, stored) in &mut customer.contacts {
-                if *stored {
-                    writes.updated_contacts.push((*contact_id, contact.clone()));
-                } else {
-                    writes
-                        .new_contacts
-                        .entry(customer.owner)
-                        .or_default()
-                        .push((*contact_id, contact.clone()));
-                }
-                *stored = true;
-            }
-            customer.stored = true;
-        }
-        writes
     }
 
     /// Add a committed (or, in a dry run, planned) batch to the report.
@@ -680,89 +592,60 @@ impl Importer<'_> {
         }
         Ok(best)
     }
-}
 
-/// Rows planned between two chances for a commit in flight to send its next statement.
-const YIELD_EVERY_ROWS: usize = 32;
-
-/// What one batch writes, owned, so it can commit while the next batch is planned.
-#[derive(Default)]
-struct Writes {
-    tags: Vec<(TagId, Tag)>,
-    new_accounts: HashMap<Option<UserId>, Vec<(AccountId, Account)>>,
-    updated_accounts: Vec<(AccountId, Account)>,
-    new_contacts: HashMap<Option<UserId>, Vec<(ContactId, Contact)>>,
-    updated_contacts: Vec<(ContactId, Contact)>,
-    notes: Vec<(Uuid, Option<UserId>, String)>,
-}
-
-type CommitFuture<'a> = std::pin::Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
-
-/// Write one batch in one transaction: new tags, customers, contacts and notes.
-async fn commit(crm: &Crm, actor: Actor, writes: Writes) -> Result<()> {
-    let mut uow = crm.begin(&actor).await?;
-    uow.create_with_ids(None, writes.tags).await?;
-    for (id, account) in &writes.updated_accounts {
-        update_with(&mut uow, *id, account).await?;
-    }
-    for (id, contact) in &writes.updated_contacts {
-        update_with(&mut uow, *id, contact).await?;
-    }
-    for (owner, accounts) in writes.new_accounts {
-        uow.create_with_ids(owner, accounts).await?;
-    }
-    for (owner, contacts) in writes.new_contacts {
-        uow.create_with_ids(owner, contacts).await?;
-    }
-    for (account, owner, note) in writes.notes {
-        let mut activity = Activity::new(ActivityKind::Note, "导入备注 / imported note");
-        activity.notes = Some(note);
-        activity.account_id = Some(AccountId::from_uuid(account));
-        uow.create_owned(owner, activity).await?;
-    }
-    uow.commit().await
-}
-
-/// Run `a` and `b` on this task until both are done: a commit, mostly waiting on the
-/// database's own thread, beside the planning of the next batch.
-async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
-    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
-    let (mut done_a, mut done_b) = (None, None);
-    std::future::poll_fn(|cx| {
-        if done_a.is_none()
-            && let Poll::Ready(out) = a.as_mut().poll(cx)
-        {
-            done_a = Some(out);
-        }
-        if done_b.is_none()
-            && let Poll::Ready(out) = b.as_mut().poll(cx)
-        {
-            done_b = Some(out);
-        }
-        match (done_a.take(), done_b.take()) {
-            (Some(a), Some(b)) => Poll::Ready((a, b)),
-            (a, b) => {
-                (done_a, done_b) = (a, b);
-                Poll::Pending
+    /// Write one batch in one transaction: new tags, customers, contacts and notes.
+    async fn commit(&self, batch: &Batch) -> Result<()> {
+        let mut uow = self.crm.begin(self.actor).await?;
+        let tags = batch
+            .new_tags
+            .iter()
+            .map(|(id, name)| {
+                (
+                    *id,
+                    Tag {
+                        name: name.clone(),
+                        color: None,
+                    },
+                )
+            })
+            .collect();
+        uow.create_with_ids(None, tags).await?;
+        let mut new_accounts: HashMap<Option<UserId>, Vec<(AccountId, Account)>> = HashMap::new();
+        let mut new_contacts: HashMap<Option<UserId>, Vec<(ContactId, Contact)>> = HashMap::new();
+        for id in &batch.touched {
+            let customer = &self.customers[id];
+            if customer.stored {
+                update_with(&mut uow, AccountId::from_uuid(*id), &customer.account).await?;
+            } else {
+                new_accounts
+                    .entry(customer.owner)
+                    .or_default()
+                    .push((AccountId::from_uuid(*id), customer.account.clone()));
+            }
+            for (contact_id, contact, stored) in &customer.contacts {
+                if *stored {
+                    update_with(&mut uow, *contact_id, contact).await?;
+                } else {
+                    new_contacts
+                        .entry(customer.owner)
+                        .or_default()
+                        .push((*contact_id, contact.clone()));
+                }
             }
         }
-    })
-    .await
-}
-
-/// A future that is pending once, asking to be polled again at once: lets other futures on
-/// the same task make progress.
-struct YieldNow(bool);
-
-impl Future for YieldNow {
-    type Output = ();
-    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            return Poll::Ready(());
+        for (owner, accounts) in new_accounts {
+            uow.create_with_ids(owner, accounts).await?;
         }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
+        for (owner, contacts) in new_contacts {
+            uow.create_with_ids(owner, contacts).await?;
+        }
+        for (account, owner, note) in &batch.notes {
+            let mut activity = Activity::new(ActivityKind::Note, "导入备注 / imported note");
+            activity.notes = Some(note.clone());
+            activity.account_id = Some(AccountId::from_uuid(*account));
+            uow.create_owned(*owner, activity).await?;
+        }
+        uow.commit().await
     }
 }
 
