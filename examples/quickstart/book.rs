@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Timelike, Utc};
-use crm::id::{AccountId, ContactId, TagId, TenantId, UserId};
+use crm::id::{ContactId, TagId, TenantId, UserId};
 use crm::model::{
     Account, Activity, ActivityKind as Kind, Contact, Department, Lead, LeadStatus, Opportunity,
     Tag, Team, User,
@@ -374,7 +374,7 @@ pub async fn load(crm: &Crm, actor: &Actor, now: DateTime<Utc>) -> Result<()> {
         let at = day_at(now, days, hour)?;
         follow_ups.push(follow_up(customer, kind, subject, at, done));
     }
-    log_follow_ups(&mut uow, customers, follow_ups).await?;
+    log_follow_ups(&mut uow, follow_ups).await?;
     uow.commit().await?;
     Ok(())
 }
@@ -619,26 +619,11 @@ fn lead(
 }
 
 /// Store the follow-ups, then stamp each account with its latest one.
-async fn log_follow_ups(
-    uow: &mut UnitOfWork<'_>,
-    customers: BTreeMap<&str, Customer>,
-    follow_ups: Vec<FollowUp>,
-) -> Result<()> {
-    let mut latest: BTreeMap<AccountId, DateTime<Utc>> = BTreeMap::new();
+async fn log_follow_ups(uow: &mut UnitOfWork<'_>, follow_ups: Vec<FollowUp>) -> Result<()> {
+    // Each logged activity moves its account's last and next follow-up dates: the engine
+    // keeps them current.
     for FollowUp { owner, activity } in follow_ups {
-        if let (Some(account), Some(done)) = (activity.account_id, activity.done_at) {
-            let last = latest.entry(account).or_insert(done);
-            *last = (*last).max(done);
-        }
         uow.create_owned(owner, activity).await?;
-    }
-    // The engine does not derive `last_activity_at` from activities, so the loader sets it as
-    // a host application would; each account thus gets a second version in its audit trail.
-    for Customer { mut account, .. } in customers.into_values() {
-        if let Some(&at) = latest.get(&account.id) {
-            account.last_activity_at = Some(at);
-            uow.update(account).await?;
-        }
     }
     Ok(())
 }
