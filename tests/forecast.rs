@@ -1,15 +1,12 @@
 //! The monthly forecast through the facade, on the in-memory and SQLite stores: amounts per
 //! forecast category and weighted, rolled up from owners to teams and up the department tree.
 
-use std::collections::BTreeSet;
+mod common;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use crm::id::{TenantId, UserId};
-use crm::model::{
-    Account, Department, ForecastCategory, ForecastFigures, Opportunity, Pipeline, Stage, Team,
-    User,
-};
-use crm::value::{CompanyName, Currency, Money, PersonName};
+use crm::model::{Account, ForecastCategory, ForecastFigures, Opportunity, Pipeline, Stage};
+use crm::value::{CompanyName, Currency, Money};
 use crm::{Actor, Crm};
 use uuid::Uuid;
 
@@ -37,40 +34,14 @@ async fn the_forecast_rolls_up_from_owners_to_teams_and_departments() {
     for url in ["memory://", "sqlite::memory:"] {
         let crm = Crm::open(url).await.unwrap();
         let a = Actor::system(TenantId(Uuid::from_u128(11)));
-        let east = Department {
-            name: "华东大区".into(),
-            parent: None,
-        };
-        let east = crm.departments().create(&a, east).await.unwrap();
-        let shanghai = Department {
-            name: "上海".into(),
-            parent: Some(east.id),
-        };
-        let shanghai = crm.departments().create(&a, shanghai).await.unwrap();
-        let user = |name: &str, department| {
-            let mut u = User::new(PersonName::parse(name).unwrap());
-            u.department_id = department;
-            u
-        };
-        let zhang = crm
-            .users()
-            .create(&a, user("张伟", Some(shanghai.id)))
-            .await
-            .unwrap()
-            .id;
-        let li = crm
-            .users()
-            .create(&a, user("李娜", Some(east.id)))
-            .await
-            .unwrap()
-            .id;
-        let wang = crm.users().create(&a, user("王芳", None)).await.unwrap().id;
-        let team = Team {
-            name: "大客户组".into(),
-            leader: None,
-            members: BTreeSet::from([zhang, wang]),
-        };
-        let team = crm.teams().create(&a, team).await.unwrap().id;
+        let common::SmallOrg {
+            east,
+            shanghai,
+            zhang,
+            li,
+            wang,
+            team,
+        } = common::small_org(&crm, &a).await;
         let stages = vec![
             Stage::open("qualify", "需求确认", 10),
             Stage::open("contract", "合同审批", 80).forecast(ForecastCategory::Commit),
@@ -133,9 +104,9 @@ async fn the_forecast_rolls_up_from_owners_to_teams_and_departments() {
         );
         assert_eq!(march.by_owner[&li], figures(0.0, 400.0, 0.0, 320.0));
         assert_eq!(march.by_team[&team], march.by_owner[&zhang]);
-        assert_eq!(march.by_department[&shanghai.id], march.by_owner[&zhang]);
+        assert_eq!(march.by_department[&shanghai], march.by_owner[&zhang]);
         let east_march = figures(100.0, 600.0, 300.0, 490.0);
-        assert_eq!(march.by_department[&east.id], east_march);
+        assert_eq!(march.by_department[&east], east_march);
         assert_eq!(march.total, east_march);
         let april = &forecast.months["2026-04"];
         assert_eq!(

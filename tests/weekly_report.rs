@@ -2,17 +2,15 @@
 //! Monday 00:00 to Monday 00:00 at UTC+8, records on either side of it are left out, and
 //! the figures roll up from reps to teams and up the department tree.
 
-use std::collections::BTreeSet;
+mod common;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use crm::clock::ManualClock;
 use crm::id::{TenantId, UserId};
-use crm::model::{
-    Account, Activity, ActivityKind, Department, Opportunity, Pipeline, Stage, Team, User,
-    WeekFigures,
-};
-use crm::value::{CompanyName, Currency, Money, PersonName};
+use crm::model::{Account, Activity, ActivityKind, Opportunity, Pipeline, Stage, WeekFigures};
+use crm::value::{CompanyName, Currency, Money};
 use crm::{Actor, Crm, ErrorKind};
 use uuid::Uuid;
 
@@ -49,40 +47,14 @@ async fn the_week_counts_what_happened_between_two_mondays_at_utc_plus_8() {
         ));
         let crm = Crm::open(url).await.unwrap().with_clock(clock.clone());
         let a = Actor::system(TenantId(Uuid::from_u128(21)));
-        let east = Department {
-            name: "华东大区".into(),
-            parent: None,
-        };
-        let east = crm.departments().create(&a, east).await.unwrap();
-        let shanghai = Department {
-            name: "上海".into(),
-            parent: Some(east.id),
-        };
-        let shanghai = crm.departments().create(&a, shanghai).await.unwrap();
-        let user = |name: &str, department| {
-            let mut u = User::new(PersonName::parse(name).unwrap());
-            u.department_id = department;
-            u
-        };
-        let zhang = crm
-            .users()
-            .create(&a, user("张伟", Some(shanghai.id)))
-            .await
-            .unwrap()
-            .id;
-        let li = crm
-            .users()
-            .create(&a, user("李娜", Some(east.id)))
-            .await
-            .unwrap()
-            .id;
-        let wang = crm.users().create(&a, user("王芳", None)).await.unwrap().id;
-        let team = Team {
-            name: "大客户组".into(),
-            leader: None,
-            members: BTreeSet::from([zhang, wang]),
-        };
-        let team = crm.teams().create(&a, team).await.unwrap().id;
+        let common::SmallOrg {
+            east,
+            shanghai,
+            zhang,
+            li,
+            wang,
+            team,
+        } = common::small_org(&crm, &a).await;
         let stages = vec![
             Stage::open("qualify", "需求确认", 10),
             Stage::open("proposal", "方案报价", 50),
@@ -179,9 +151,9 @@ async fn the_week_counts_what_happened_between_two_mondays_at_utc_plus_8() {
         assert_eq!(report.by_rep[&wang], figures(0, 0, 1, 1, 500.0), "{url}");
         assert_eq!(report.by_rep.len(), 3, "{url}");
         assert_eq!(report.by_team[&team], figures(2, 2, 3, 2, 800.0), "{url}");
-        assert_eq!(report.by_department[&shanghai.id], zhang_week, "{url}");
+        assert_eq!(report.by_department[&shanghai], zhang_week, "{url}");
         assert_eq!(
-            report.by_department[&east.id],
+            report.by_department[&east],
             figures(2, 3, 3, 1, 300.0),
             "{url}"
         );
