@@ -2,9 +2,12 @@
 //!
 //! - [`calendar`]: business calendars — weekly hours in a time zone, holidays and make-up
 //!   workdays (调休) — with business-time arithmetic for SLAs and timers.
+//! - [`facts`]: what rules read — a record's fields and its related records.
 //!
 //! Pure like `crm-core`: no database, no async runtime, no I/O; time is always passed in.
 
 pub mod calendar;
+pub mod facts;
 
 pub use calendar::BusinessCalendar;
+pub use facts::{FactMap, Facts};
