@@ -51,6 +51,7 @@ pub use crm_core::{
     Actor, Entity, Error, ErrorKind, ObjectKind, Principal, Record, Result, audit, clock, dedup,
     fields, id, merge, model, query, record, value,
 };
+pub use crm_rules as rules;
 pub use crm_store as store;
 
 use crm_core::access::{Action, Directory};
