@@ -151,6 +151,18 @@ impl BusinessCalendar {
         at.with_timezone(&self.zone).date_naive()
     }
 
+    /// The working time of the calendar's longest weekday: the length of a "business day"
+    /// (8 hours for [`BusinessCalendar::china_office`]).
+    pub fn day_length(&self) -> Duration {
+        self.week
+            .iter()
+            .map(|hours| {
+                Duration::minutes(hours.iter().map(|&(s, e)| i64::from(e - s)).sum::<i64>())
+            })
+            .max()
+            .unwrap_or_else(Duration::zero)
+    }
+
     /// Whether `at` falls in working time.
     pub fn is_working(&self, at: DateTime<Utc>) -> bool {
         self.intervals(self.local_date(at))
