@@ -20,7 +20,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use crm_core::{Error, Result};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -260,6 +260,7 @@ impl<'de> Deserialize<'de> for Schedule {
 
 #[cfg(test)]
 mod tests {
+    use chrono::Timelike;
     use chrono_tz::Asia::Shanghai;
     use proptest::prelude::*;
 
@@ -358,7 +359,7 @@ mod tests {
                         None => (r.parse().unwrap(), r.parse().unwrap()),
                     },
                 };
-                v >= low && v <= high && (v - low) % step == 0
+                v >= low && v <= high && (v - low).is_multiple_of(step)
             })
         }
         let weekday = at.weekday().num_days_from_sunday();
