@@ -115,6 +115,12 @@ define_ids! {
     PoolClaimId;
     /// A rep's registration (报备) of a prospect.
     RegistrationId;
+    /// A timer of a time-triggered or scheduled rule.
+    TimerId;
+    /// A notification waiting for the host to deliver it.
+    NotificationId;
+    /// State a rule book keeps between runs.
+    RuleStateId;
 }
 
 /// Produces fresh, unique ids. Injected so tests are deterministic.

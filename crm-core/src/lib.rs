@@ -24,6 +24,8 @@
 //!   fast in-memory `check` and a `plan` predicate for stores, which always agree.
 //! - [`scoring`]: lead scoring — declarative points (fit and engagement, caps, decay,
 //!   grades) and predictive models trained on won/lost history, each score with its reasons.
+//! - [`automation`]: what automation keeps in the store — timers, notifications for the host,
+//!   rule state.
 //!
 //! With the `test-util` feature, `conformance` holds the behaviour suite every store runs.
 
@@ -31,6 +33,7 @@ pub mod access;
 pub mod actor;
 pub mod aggregate;
 pub mod audit;
+pub mod automation;
 pub mod clock;
 #[cfg(feature = "test-util")]
 pub mod conformance;

@@ -73,11 +73,17 @@ pub enum ObjectKind {
     PoolClaim,
     /// [`crate::access::Registration`]
     Registration,
+    /// [`crate::automation::Timer`]
+    Timer,
+    /// [`crate::automation::Notification`]
+    Notification,
+    /// [`crate::automation::RuleState`]
+    RuleState,
 }
 
 impl ObjectKind {
     /// Every kind, in a stable order.
-    pub const ALL: [ObjectKind; 23] = [
+    pub const ALL: [ObjectKind; 26] = [
         ObjectKind::Account,
         ObjectKind::Contact,
         ObjectKind::Lead,
@@ -101,6 +107,9 @@ impl ObjectKind {
         ObjectKind::PoolEntry,
         ObjectKind::PoolClaim,
         ObjectKind::Registration,
+        ObjectKind::Timer,
+        ObjectKind::Notification,
+        ObjectKind::RuleState,
     ];
 
     /// The singular snake_case name: `account`.
@@ -129,6 +138,9 @@ impl ObjectKind {
             ObjectKind::PoolEntry => "pool_entry",
             ObjectKind::PoolClaim => "pool_claim",
             ObjectKind::Registration => "registration",
+            ObjectKind::Timer => "timer",
+            ObjectKind::Notification => "notification",
+            ObjectKind::RuleState => "rule_state",
         }
     }
 
@@ -158,6 +170,9 @@ impl ObjectKind {
             ObjectKind::PoolEntry => "pool_entries",
             ObjectKind::PoolClaim => "pool_claims",
             ObjectKind::Registration => "registrations",
+            ObjectKind::Timer => "timers",
+            ObjectKind::Notification => "notifications",
+            ObjectKind::RuleState => "rule_states",
         }
     }
 

@@ -62,6 +62,9 @@ pub(crate) fn columns_of(kind: ObjectKind) -> &'static [Column] {
         ObjectKind::PoolEntry => crate::access::POOL_ENTRY_COLUMNS,
         ObjectKind::PoolClaim => crate::access::POOL_CLAIM_COLUMNS,
         ObjectKind::Registration => crate::access::REGISTRATION_COLUMNS,
+        ObjectKind::Timer => crate::automation::TIMER_COLUMNS,
+        ObjectKind::Notification => crate::automation::NOTIFICATION_COLUMNS,
+        ObjectKind::RuleState => crate::automation::RULE_STATE_COLUMNS,
     }
 }
 
