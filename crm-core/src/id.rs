@@ -115,6 +115,10 @@ define_ids! {
     PoolClaimId;
     /// A rep's registration (报备) of a prospect.
     RegistrationId;
+    /// A service ticket (工单).
+    TicketId;
+    /// One entry of a ticket's history.
+    TicketEventId;
 }
 
 /// Produces fresh, unique ids. Injected so tests are deterministic.

@@ -73,11 +73,15 @@ pub enum ObjectKind {
     PoolClaim,
     /// [`crate::access::Registration`]
     Registration,
+    /// [`crate::model::Ticket`]
+    Ticket,
+    /// [`crate::model::TicketEvent`]
+    TicketEvent,
 }
 
 impl ObjectKind {
     /// Every kind, in a stable order.
-    pub const ALL: [ObjectKind; 23] = [
+    pub const ALL: [ObjectKind; 25] = [
         ObjectKind::Account,
         ObjectKind::Contact,
         ObjectKind::Lead,
@@ -101,6 +105,8 @@ impl ObjectKind {
         ObjectKind::PoolEntry,
         ObjectKind::PoolClaim,
         ObjectKind::Registration,
+        ObjectKind::Ticket,
+        ObjectKind::TicketEvent,
     ];
 
     /// The singular snake_case name: `account`.
@@ -129,6 +135,8 @@ impl ObjectKind {
             ObjectKind::PoolEntry => "pool_entry",
             ObjectKind::PoolClaim => "pool_claim",
             ObjectKind::Registration => "registration",
+            ObjectKind::Ticket => "ticket",
+            ObjectKind::TicketEvent => "ticket_event",
         }
     }
 
@@ -158,6 +166,8 @@ impl ObjectKind {
             ObjectKind::PoolEntry => "pool_entries",
             ObjectKind::PoolClaim => "pool_claims",
             ObjectKind::Registration => "registrations",
+            ObjectKind::Ticket => "tickets",
+            ObjectKind::TicketEvent => "ticket_events",
         }
     }
 
