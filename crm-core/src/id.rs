@@ -121,6 +121,10 @@ define_ids! {
     NotificationId;
     /// State a rule book keeps between runs.
     RuleStateId;
+    /// A service ticket (工单).
+    TicketId;
+    /// One entry of a ticket's history.
+    TicketEventId;
 }
 
 /// Produces fresh, unique ids. Injected so tests are deterministic.

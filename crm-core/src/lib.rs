@@ -8,7 +8,7 @@
 //!   mobile, landline, extension; E.164 elsewhere), [`value::Email`], [`value::Money`],
 //!   [`value::Region`] (provinces and prefecture-level cities), names.
 //! - [`model`]: accounts, contacts, leads, opportunities, activities, users, teams,
-//!   departments, tags; their state transitions.
+//!   departments, tags, service tickets (工单) and their history; their state transitions.
 //! - [`fields`]: typed custom fields validated against a per-tenant schema.
 //! - [`record`]: [`record::Record<T>`] (id + [`record::Meta`] + data) and the [`record::Row`]
 //!   stores see.

@@ -79,11 +79,15 @@ pub enum ObjectKind {
     Notification,
     /// [`crate::automation::RuleState`]
     RuleState,
+    /// [`crate::model::Ticket`]
+    Ticket,
+    /// [`crate::model::TicketEvent`]
+    TicketEvent,
 }
 
 impl ObjectKind {
     /// Every kind, in a stable order.
-    pub const ALL: [ObjectKind; 26] = [
+    pub const ALL: [ObjectKind; 28] = [
         ObjectKind::Account,
         ObjectKind::Contact,
         ObjectKind::Lead,
@@ -110,6 +114,8 @@ impl ObjectKind {
         ObjectKind::Timer,
         ObjectKind::Notification,
         ObjectKind::RuleState,
+        ObjectKind::Ticket,
+        ObjectKind::TicketEvent,
     ];
 
     /// The singular snake_case name: `account`.
@@ -141,6 +147,8 @@ impl ObjectKind {
             ObjectKind::Timer => "timer",
             ObjectKind::Notification => "notification",
             ObjectKind::RuleState => "rule_state",
+            ObjectKind::Ticket => "ticket",
+            ObjectKind::TicketEvent => "ticket_event",
         }
     }
 
@@ -173,6 +181,8 @@ impl ObjectKind {
             ObjectKind::Timer => "timers",
             ObjectKind::Notification => "notifications",
             ObjectKind::RuleState => "rule_states",
+            ObjectKind::Ticket => "tickets",
+            ObjectKind::TicketEvent => "ticket_events",
         }
     }
 

@@ -5,15 +5,26 @@
 //! - [`offset`]: time offsets from a field, in calendar or business time.
 //! - [`schedule`]: cron-like schedules in a time zone.
 //! - [`facts`]: what rules read — a record's fields and its related records.
+//! - [`sla`]: service-level agreements on tickets — first-response and resolution targets
+//!   per priority, paused by status, warned and breached — derived by replaying the
+//!   ticket's events.
+//! - [`dispatch`]: the queue a ticket goes to, by its category.
 //!
 //! Pure like `crm-core`: no database, no async runtime, no I/O; time is always passed in.
 
 pub mod calendar;
+pub mod dispatch;
 pub mod facts;
 pub mod offset;
 pub mod schedule;
+pub mod sla;
 
 pub use calendar::BusinessCalendar;
+pub use dispatch::{DispatchRoute, TicketDispatch};
 pub use facts::{FactMap, Facts};
 pub use offset::{Offset, OffsetUnit};
 pub use schedule::Schedule;
+pub use sla::{
+    SlaAlert, SlaClock, SlaDeadline, SlaDuration, SlaPolicies, SlaPolicy, SlaReport, SlaState,
+    SlaTarget, SlaTargets, TargetReport, replay,
+};

@@ -1,7 +1,8 @@
 //! The domain model: the entities a CRM keeps.
 //!
 //! Each entity is plain data with public fields built from value objects, plus the state
-//! transitions that belong to it (`Lead::transition`, `Opportunity::win`, `Activity::complete`).
+//! transitions that belong to it (`Lead::transition`, `Opportunity::win`, `Activity::complete`,
+//! `Ticket::set_status`).
 //! Storage bookkeeping (id, tenant, owner, timestamps, version) lives in
 //! [`Record`](crate::record::Record), not here.
 
@@ -15,6 +16,7 @@ mod org;
 mod pipeline;
 mod pipeline_report;
 mod tag;
+mod ticket;
 mod weekly_report;
 
 pub use account::Account;
@@ -30,6 +32,7 @@ pub use pipeline::{
 };
 pub use pipeline_report::{PipelineReport, StageFigures};
 pub use tag::Tag;
+pub use ticket::{Ticket, TicketEvent, TicketEventKind, TicketPriority, TicketStatus};
 pub use weekly_report::{Week, WeekFigures, WeekGroups, WeeklyReport};
 
 use crate::error::{Error, Result};
@@ -65,6 +68,8 @@ pub(crate) fn columns_of(kind: ObjectKind) -> &'static [Column] {
         ObjectKind::Timer => crate::automation::TIMER_COLUMNS,
         ObjectKind::Notification => crate::automation::NOTIFICATION_COLUMNS,
         ObjectKind::RuleState => crate::automation::RULE_STATE_COLUMNS,
+        ObjectKind::Ticket => ticket::COLUMNS,
+        ObjectKind::TicketEvent => ticket::EVENT_COLUMNS,
     }
 }
 
@@ -92,6 +97,9 @@ pub const LINKS: &[(ObjectKind, &str, ObjectKind)] = &[
     (ObjectKind::User, "manager_id", ObjectKind::User),
     (ObjectKind::Team, "leader", ObjectKind::User),
     (ObjectKind::Department, "parent", ObjectKind::Department),
+    (ObjectKind::Ticket, "account_id", ObjectKind::Account),
+    (ObjectKind::Ticket, "contact_id", ObjectKind::Contact),
+    (ObjectKind::TicketEvent, "ticket_id", ObjectKind::Ticket),
 ];
 
 /// Refuse an empty (after trimming) or overlong free-text field.
