@@ -9,10 +9,13 @@
 //!   per priority, paused by status, warned and breached — derived by replaying the
 //!   ticket's events.
 //! - [`dispatch`]: the queue a ticket goes to, by its category.
+//! - [`condition`]: the condition language of rules — a typed expression, written as text
+//!   (`amount > 1000000 and stage == "contract_review"`) or JSON, compiled once at load.
 //!
 //! Pure like `crm-core`: no database, no async runtime, no I/O; time is always passed in.
 
 pub mod calendar;
+pub mod condition;
 pub mod dispatch;
 pub mod facts;
 pub mod offset;
@@ -20,6 +23,7 @@ pub mod schedule;
 pub mod sla;
 
 pub use calendar::BusinessCalendar;
+pub use condition::{Condition, ConditionError, Expr};
 pub use dispatch::{DispatchRoute, TicketDispatch};
 pub use facts::{FactMap, Facts};
 pub use offset::{Offset, OffsetUnit};

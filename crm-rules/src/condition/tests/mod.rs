@@ -1,0 +1,5 @@
+//! Tests of the condition language.
+
+mod parse;
+mod props;
+mod semantics;
