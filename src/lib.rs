@@ -30,6 +30,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 mod access_sync;
+pub mod automation;
 mod conversion;
 mod directory_cache;
 mod duplicates;
@@ -40,11 +41,13 @@ pub mod import;
 mod merging;
 mod pipelines;
 mod pools;
+mod tickets;
 mod views;
 mod weekly_report;
 
 pub use conversion::{Converted, LeadConversion, NewDeal};
 pub use duplicates::{DuplicateMatch, DuplicatePolicy};
+pub use tickets::SLA_TIMER;
 
 pub use crm_core as core;
 pub use crm_core::{
@@ -64,6 +67,7 @@ use crm_core::model::{
     User,
 };
 use crm_core::query::{Predicate, Query};
+use crm_core::record::Row;
 use crm_core::store::{ReadStore, Store, Transaction};
 
 use access_sync::{DIRECTORY_KINDS, derives_access_rows};
@@ -78,6 +82,8 @@ pub struct Crm {
     duplicate_policies: HashMap<ObjectKind, DuplicatePolicy>,
     /// Each tenant's access directory, shared by the engine's clones.
     directories: Arc<DirectoryCache>,
+    /// Each tenant's rule book in force, shared by the engine's clones.
+    engines: Arc<std::sync::RwLock<HashMap<crm_core::id::TenantId, Arc<crm_rules::Engine>>>>,
 }
 
 impl std::fmt::Debug for Crm {
@@ -101,6 +107,7 @@ impl Crm {
             ids: Arc::new(UuidV7Gen),
             duplicate_policies: HashMap::new(),
             directories: Arc::default(),
+            engines: Arc::default(),
         }
     }
 
@@ -159,6 +166,9 @@ impl Crm {
             by_product: false,
             access_dirty: false,
             directory: None,
+            engine: self.rules(actor.tenant),
+            touched: Vec::new(),
+            touched_ids: HashSet::new(),
         })
     }
 
@@ -265,6 +275,12 @@ pub struct UnitOfWork<'a> {
     access_dirty: bool,
     /// The directory this unit's checks use, until it writes one of those records.
     directory: Option<Arc<Directory>>,
+    /// The tenant's rule book when the unit began.
+    engine: Option<Arc<crm_rules::Engine>>,
+    /// Records changed in this unit that rules watch, as they were first touched.
+    touched: Vec<(ObjectKind, uuid::Uuid, Option<Row>)>,
+    /// The keys of `touched`.
+    touched_ids: HashSet<(ObjectKind, uuid::Uuid)>,
 }
 
 impl std::fmt::Debug for UnitOfWork<'_> {
@@ -337,6 +353,7 @@ impl UnitOfWork<'_> {
         self.tx.insert(&self.actor, now, &records).await?;
         for record in &records {
             self.remember(T::KIND, record.id.uuid(), true);
+            self.touch(T::KIND, record.id.uuid(), None);
             if let Some(activity) = as_activity(record)? {
                 self.follow_up(None, &activity).await?;
             }
@@ -409,7 +426,10 @@ impl UnitOfWork<'_> {
 
     /// Store `record` and its blocking keys.
     async fn save_with_keys<T: Entity>(&mut self, record: Record<T>) -> Result<Record<T>> {
-        let before_row = match T::KIND == ObjectKind::Activity || derives_access_rows(T::KIND) {
+        let before_row = match T::KIND == ObjectKind::Activity
+            || derives_access_rows(T::KIND)
+            || self.rules_watch(T::KIND)
+        {
             true => {
                 self.tx
                     .get_row(T::KIND, self.actor.tenant, record.id.uuid())
@@ -424,6 +444,7 @@ impl UnitOfWork<'_> {
                 .transpose()?,
             _ => None,
         };
+        self.touch(T::KIND, record.id.uuid(), before_row.clone());
         let saved = self
             .tx
             .save(&self.actor, self.crm.clock.now(), record)
@@ -478,7 +499,8 @@ impl UnitOfWork<'_> {
     }
 
     /// Make every change of this unit durable and visible.
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
+        self.run_rules().await?;
         let (crm, tenant, access_changed) = (self.crm, self.actor.tenant, self.access_dirty);
         self.tx.commit().await?;
         if access_changed {

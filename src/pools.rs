@@ -339,7 +339,7 @@ impl UnitOfWork<'_> {
     }
 
     /// Return record `id` of `T` to `pool`, clearing its owner.
-    async fn give_back<T: Entity>(
+    pub(crate) async fn give_back<T: Entity>(
         &mut self,
         id: T::Id,
         pool_id: PoolId,

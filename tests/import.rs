@@ -5,7 +5,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use crm::id::TenantId;
 use crm::import::ImportOptions;
 use crm::import::clean::Strictness;
@@ -14,12 +13,14 @@ use crm::import::progress::Phase;
 use crm::import::report::ImportReport;
 use crm::model::Account;
 use crm::query::Query;
-use crm::store::MemoryStore;
 use crm::value::{CompanyName, Phone};
-use crm::{Actor, Crm, Result};
-use crm_core::store::{ReadStore, Store, Transaction};
+use crm::{Actor, Crm};
 use proptest::prelude::*;
 use uuid::Uuid;
+
+#[path = "common/failing_store.rs"]
+mod failing_store;
+use failing_store::FailingStore;
 
 fn actor() -> Actor {
     Actor::system(TenantId(Uuid::from_u128(11)))
@@ -336,119 +337,6 @@ async fn cancelling_stops_between_batches_and_counts_only_what_was_done() {
     assert_eq!(accounts(&crm).await.len(), 20);
 }
 
-/// A memory store whose `fail_at`-th transaction fails to commit.
-struct FailingStore {
-    inner: MemoryStore,
-    begun: std::sync::atomic::AtomicUsize,
-    fail_at: usize,
-}
-
-struct FailingTransaction(Box<dyn Transaction>);
-
-/// Implements [`ReadStore`] for `$ty` by handing every read to the store `$inner` yields.
-macro_rules! delegate_reads {
-    ($ty:ty, |$s:ident| $inner:expr) => {
-        #[async_trait]
-        impl ReadStore for $ty {
-            async fn get_row(
-                &self,
-                kind: crm::ObjectKind,
-                tenant: TenantId,
-                id: Uuid,
-            ) -> Result<Option<crm::record::Row>> {
-                let $s = self;
-                $inner.get_row(kind, tenant, id).await
-            }
-            async fn list_rows(
-                &self,
-                kind: crm::ObjectKind,
-                tenant: TenantId,
-                query: &Query,
-            ) -> Result<Vec<crm::record::Row>> {
-                let $s = self;
-                $inner.list_rows(kind, tenant, query).await
-            }
-            async fn count_rows(
-                &self,
-                kind: crm::ObjectKind,
-                tenant: TenantId,
-                query: &Query,
-            ) -> Result<u64> {
-                let $s = self;
-                $inner.count_rows(kind, tenant, query).await
-            }
-            async fn audit_trail(
-                &self,
-                tenant: TenantId,
-                kind: crm::ObjectKind,
-                id: Uuid,
-            ) -> Result<Vec<crm::audit::AuditEvent>> {
-                let $s = self;
-                $inner.audit_trail(tenant, kind, id).await
-            }
-            async fn records_with_keys(
-                &self,
-                kind: crm::ObjectKind,
-                tenant: TenantId,
-                keys: &[String],
-                max_holders: usize,
-            ) -> Result<Vec<Uuid>> {
-                let $s = self;
-                $inner
-                    .records_with_keys(kind, tenant, keys, max_holders)
-                    .await
-            }
-        }
-    };
-}
-
-delegate_reads!(FailingStore, |s| s.inner);
-delegate_reads!(FailingTransaction, |s| s.0);
-
-#[async_trait]
-impl Store for FailingStore {
-    async fn begin(&self) -> Result<Box<dyn Transaction>> {
-        let n = self.begun.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        let tx = self.inner.begin().await?;
-        Ok(if n == self.fail_at {
-            Box::new(FailingTransaction(tx))
-        } else {
-            tx
-        })
-    }
-}
-
-#[async_trait]
-impl Transaction for FailingTransaction {
-    async fn insert_rows(&mut self, rows: &[crm::record::Row]) -> Result<()> {
-        self.0.insert_rows(rows).await
-    }
-    async fn update_row(&mut self, row: &crm::record::Row, expected_version: u64) -> Result<()> {
-        self.0.update_row(row, expected_version).await
-    }
-    async fn set_keys(
-        &mut self,
-        kind: crm::ObjectKind,
-        tenant: TenantId,
-        entries: &[(Uuid, Vec<String>)],
-    ) -> Result<()> {
-        self.0.set_keys(kind, tenant, entries).await
-    }
-    async fn append_audit(&mut self, events: &[crm::audit::AuditEvent]) -> Result<()> {
-        self.0.append_audit(events).await
-    }
-    async fn commit(self: Box<Self>) -> Result<()> {
-        self.0.rollback().await?;
-        Err(crm::Error::storage(
-            "commit",
-            std::io::Error::other("disk full"),
-        ))
-    }
-    async fn rollback(self: Box<Self>) -> Result<()> {
-        self.0.rollback().await
-    }
-}
-
 #[tokio::test]
 async fn a_batch_that_fails_to_commit_leaves_nothing_behind_and_the_report_says_where() {
     let dir = tempfile::tempdir().unwrap();
@@ -457,11 +345,8 @@ async fn a_batch_that_fails_to_commit_leaves_nothing_behind_and_the_report_says_
         .collect();
     let file = write(dir.path(), "f.csv", &format!("{HEADER}{rows}"));
     // Transactions 1 and 2 commit the first two batches; 3 fails.
-    let store = FailingStore {
-        inner: MemoryStore::new(),
-        begun: Default::default(),
-        fail_at: 3,
-    };
+    let store = FailingStore::new();
+    store.fail_transaction(3);
     let crm = Crm::with_store(Arc::new(store));
     let report = import(
         &crm,

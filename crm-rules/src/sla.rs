@@ -403,6 +403,11 @@ impl SlaPolicies {
         SlaPolicies { policies }
     }
 
+    /// Whether there are no policies.
+    pub fn is_empty(&self) -> bool {
+        self.policies.is_empty()
+    }
+
     /// Check every policy and that no two share a name.
     pub fn check(&self) -> Result<()> {
         let mut names = BTreeSet::new();

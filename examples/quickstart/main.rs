@@ -16,10 +16,14 @@
 //!   `(021)54321234`, `120万`, 「江苏苏州」 — and one unit of work (`Crm::begin`) that stores
 //!   the whole book or, if any row fails, nothing;
 //! - reading (here): counts, filtered and sorted queries, a record's audit trail, and a
-//!   duplicate check of a customer typed differently, with the reasons it matched.
+//!   duplicate check of a customer typed differently, with the reasons it matched;
+//! - automation (in `automation.rs`): a rule file (`rules.json`) loaded and installed, the
+//!   timers of existing records armed, and a simulated clock advanced day by day with
+//!   `Crm::tick`, printing what fired.
 //!
 //! Every company, person, phone number and address in the data is made up.
 
+mod automation;
 mod book;
 
 use std::collections::HashMap;
@@ -64,6 +68,7 @@ async fn main() -> Result<()> {
             .format("%Y-%m-%d %H:%M %:z")
     );
     print_summary(&crm, &admin, now).await?;
+    automation::run(&crm, &admin, now, 4).await?;
 
     // `absolute` only joins with the current directory; unlike `canonicalize`, it cannot
     // fail on a path SQLite accepted, such as `missing/../crm.db`.

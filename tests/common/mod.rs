@@ -9,6 +9,7 @@ use crm::{Actor, Crm};
 
 /// A small sales organisation: 华东大区 above 上海; 张伟 in 上海, 李娜 in 华东大区, 王芳 in
 /// no department; team 大客户组 of 张伟 and 王芳.
+#[allow(dead_code)] // each test binary reads the members it needs
 pub struct SmallOrg {
     pub east: DepartmentId,
     pub shanghai: DepartmentId,
