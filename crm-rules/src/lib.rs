@@ -3,11 +3,22 @@
 //! - [`calendar`]: business calendars — weekly hours in a time zone, holidays and make-up
 //!   workdays (调休) — with business-time arithmetic for SLAs and timers.
 //! - [`facts`]: what rules read — a record's fields and its related records.
+//! - [`territory`]: which records a rule applies to — the [`Criteria`] trait, and
+//!   [`Territory`], criteria as data (region, industry, …; named regions such as 华东).
+//! - [`assignment`]: who gets a new lead, customer or ticket — ordered tables, first match
+//!   wins; fixed user, round robin, weighted, least loaded; capacity caps; unavailable users
+//!   passed over.
 //!
 //! Pure like `crm-core`: no database, no async runtime, no I/O; time is always passed in.
 
+pub mod assignment;
 pub mod calendar;
 pub mod facts;
+mod quick_hash;
+mod reading;
+pub mod territory;
 
+pub use assignment::{AssignmentState, AssignmentTable, Outcome, Workforce};
 pub use calendar::BusinessCalendar;
 pub use facts::{FactMap, Facts};
+pub use territory::{Criteria, Territory};
