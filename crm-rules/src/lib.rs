@@ -13,9 +13,17 @@
 //! - [`dispatch`]: the queue a ticket goes to, by its category.
 //! - [`condition`]: the condition language of rules — a typed expression, written as text
 //!   (`amount > 1000000 and stage == "contract_review"`) or JSON, compiled once at load.
+//! - [`territory`]: which records a rule applies to — the [`Criteria`] trait, and
+//!   [`Territory`], criteria as data (region, industry, …; named regions such as 华东).
+//! - [`assignment`]: who gets a new lead, customer or ticket — ordered tables, first match
+//!   wins; fixed user, round robin, weighted, least loaded; capacity caps; unavailable users
+//!   passed over.
+//! - [`recycle`]: when an owned customer goes back to its public pool (公海) — limits per
+//!   customer level on days without follow-up or without a deal, exclusions, reminders.
 //!
 //! Pure like `crm-core`: no database, no async runtime, no I/O; time is always passed in.
 
+pub mod assignment;
 pub mod book;
 pub mod calendar;
 pub mod condition;
@@ -23,10 +31,15 @@ pub mod dispatch;
 pub mod engine;
 pub mod facts;
 pub mod offset;
+mod quick_hash;
+mod reading;
+pub mod recycle;
 pub mod rule;
 pub mod schedule;
 pub mod sla;
+pub mod territory;
 
+pub use assignment::{AssignmentState, AssignmentTable, Outcome, Workforce};
 pub use book::{DocumentError, RuleBook};
 pub use calendar::BusinessCalendar;
 pub use condition::{Condition, ConditionError, Expr};
@@ -34,9 +47,11 @@ pub use dispatch::{DispatchRoute, TicketDispatch};
 pub use engine::{Change, Engine, Reaction};
 pub use facts::{FactMap, Facts};
 pub use offset::{Offset, OffsetUnit};
+pub use recycle::RecyclePolicy;
 pub use rule::{Action, HitPolicy, Recipient, Rule, Trigger};
 pub use schedule::Schedule;
 pub use sla::{
     SlaAlert, SlaClock, SlaDeadline, SlaDuration, SlaPolicies, SlaPolicy, SlaReport, SlaState,
     SlaTarget, SlaTargets, TargetReport, replay,
 };
+pub use territory::{Criteria, Territory};
