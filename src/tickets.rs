@@ -22,8 +22,9 @@ impl Crm {
         self.records()
     }
 
-    /// Open `ticket` owned by `owner` (the assignee; `None` for an unassigned queue): it is
-    /// stored with its `created` event and its SLA timer armed.
+    /// Open `ticket` owned by `owner` (the assignee; `None` to let the rule book's dispatch
+    /// pick one from the queue of its category): it is stored with its `created` event and
+    /// its SLA timer armed.
     pub async fn open_ticket(
         &self,
         actor: &Actor,
@@ -32,8 +33,11 @@ impl Crm {
     ) -> Result<Record<Ticket>> {
         let mut uow = self.begin(actor).await?;
         let created = ticket.created();
-        let ticket = uow.create_owned(owner, ticket).await?;
+        let mut ticket = uow.create_owned(owner, ticket).await?;
         uow.ticket_event(ticket.id, created).await?;
+        if owner.is_none() {
+            ticket = uow.dispatch(ticket).await?;
+        }
         uow.commit().await?;
         Ok(ticket)
     }
@@ -133,6 +137,33 @@ async fn ticket_history(
 }
 
 impl UnitOfWork<'_> {
+    /// Give an unowned `ticket` to a user of its queue, when the rule book dispatches its
+    /// category to a queue named like one of its assignment tables.
+    async fn dispatch(&mut self, ticket: Record<Ticket>) -> Result<Record<Ticket>> {
+        let Some(engine) = self.engine.clone() else {
+            return Ok(ticket);
+        };
+        let book = engine.book();
+        let Some(dispatch) = &book.dispatch else {
+            return Ok(ticket);
+        };
+        let Some(table) = book.table(dispatch.queue_for(ticket.data.category.as_deref())) else {
+            return Ok(ticket);
+        };
+        let row = ticket.to_row()?;
+        let facts = crate::automation::facts_of(&row)?;
+        let (owner, _reason) = self.assign_with(table, &row, &facts).await?;
+        match owner {
+            Some(owner) => {
+                let mut assigned = ticket;
+                assigned.meta.owner = Some(owner);
+                self.as_by_product(async |uow| uow.update(assigned).await)
+                    .await
+            }
+            None => Ok(ticket),
+        }
+    }
+
     /// Append `kind` to ticket `id`'s history now, and re-arm its SLA timer.
     async fn ticket_event(&mut self, id: TicketId, kind: TicketEventKind) -> Result<()> {
         let now = self.crm.clock.now();

@@ -589,3 +589,81 @@ async fn a_high_priority_ticket_warns_and_breaches_on_business_hours() {
         assert_eq!(sla.resolution.unwrap().state, SlaState::Met, "{url}");
     }
 }
+
+#[tokio::test]
+async fn leads_from_east_china_go_round_robin_to_shanghai_group_a_and_tickets_to_their_queue() {
+    use crm::model::{Lead, Ticket, TicketPriority};
+    use crm::value::Region;
+    for url in URLS {
+        let clock_start = beijing(2026, 3, 2, 10, 0);
+        let crm = Crm::open(url).await.unwrap();
+        let clock = Arc::new(ManualClock::new(clock_start));
+        let crm = crm.with_clock(clock.clone());
+        let org = small_org(&crm, &admin()).await;
+        let rules = format!(
+            r#"{{ "schema": 1,
+              "rules": [{{ "id": "route-leads", "object": "lead", "trigger": {{ "on": "created" }},
+                           "actions": [{{ "do": "assign", "table": "leads" }}] }}],
+              "assignment": [
+                {{ "name": "leads",
+                   "entries": [{{ "name": "华东 → 上海 A 组",
+                                  "criteria": {{ "territory": {{ "region.province": ["华东"] }} }},
+                                  "strategy": {{ "kind": "round_robin", "users": ["{zhang}", "{li}"] }} }}],
+                   "fallback": {{ "kind": "fixed", "user": "{wang}" }} }},
+                {{ "name": "售后",
+                   "entries": [{{ "strategy": {{ "kind": "least_loaded", "users": ["{li}", "{wang}"] }} }}] }}
+              ],
+              "dispatch": {{ "routes": [{{ "categories": ["安装"], "queue": "售后" }}], "fallback_queue": "前台" }}
+            }}"#,
+            zhang = org.zhang,
+            li = org.li,
+            wang = org.wang
+        );
+        crm.install_rules(&admin(), RuleBook::from_json(&rules).unwrap())
+            .await
+            .unwrap();
+        let lead = |company: &str, province: Option<&str>| {
+            let mut lead = Lead::new();
+            lead.company = Some(CompanyName::parse(company).unwrap());
+            lead.region = province.map(|p| Region::parse(p).unwrap());
+            lead
+        };
+        let mut owners = Vec::new();
+        for (company, province) in [
+            ("苏州恒瑞精密机械有限公司", Some("江苏")),
+            ("杭州西湖软件有限公司", Some("浙江省")),
+            ("广州白云贸易有限公司", Some("广东")),
+            ("上海浦江电子有限公司", Some("上海")),
+            ("无名贸易公司", None),
+        ] {
+            let created = crm
+                .leads()
+                .create(&admin(), lead(company, province))
+                .await
+                .unwrap();
+            owners.push(
+                crm.leads()
+                    .get(&admin(), created.id)
+                    .await
+                    .unwrap()
+                    .meta
+                    .owner,
+            );
+        }
+        let (zhang, li, wang) = (Some(org.zhang), Some(org.li), Some(org.wang));
+        assert_eq!(owners, vec![zhang, li, wang, zhang, wang], "{url}");
+
+        // An installation ticket goes to the 售后 queue's least loaded user.
+        let mut ticket = Ticket::new("设备安装预约", TicketPriority::Normal);
+        ticket.category = Some("安装".into());
+        let ticket = crm.open_ticket(&admin(), None, ticket).await.unwrap();
+        assert_eq!(
+            ticket.meta.owner, li,
+            "{url}: 李娜 and 王芳 hold no tickets; 李娜 is first"
+        );
+        let mut second = Ticket::new("安装调试", TicketPriority::Normal);
+        second.category = Some("安装".into());
+        let second = crm.open_ticket(&admin(), None, second).await.unwrap();
+        assert_eq!(second.meta.owner, wang, "{url}: 李娜 now holds one");
+    }
+}

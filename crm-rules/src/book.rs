@@ -35,10 +35,13 @@ use crm_core::ObjectKind;
 use crm_core::record::FieldRef;
 use serde::{Deserialize, Serialize};
 
+use crate::assignment::AssignmentTable;
 use crate::calendar::BusinessCalendar;
 use crate::dispatch::TicketDispatch;
+use crate::recycle::RecyclePolicy;
 use crate::rule::{Action, HitPolicy, Rule, Trigger};
 use crate::sla::SlaPolicies;
+use crate::when::When;
 
 /// The id the host's ticket SLA timers go by, which no rule may take.
 pub const RESERVED_ID: &str = "sla";
@@ -65,9 +68,16 @@ pub struct RuleBook {
     /// Service-level agreements of service tickets, by priority and category.
     #[serde(default, skip_serializing_if = "SlaPolicies::is_empty")]
     pub sla: SlaPolicies,
-    /// The queue each ticket goes to, by category.
+    /// The queue each ticket goes to, by category; a queue named like an assignment table
+    /// assigns the ticket with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatch: Option<TicketDispatch>,
+    /// Assignment tables, by name: the `assign` action and ticket queues use them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assignment: Vec<AssignmentTable<When>>,
+    /// When owned customers go back to their public pool.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recycle: Vec<RecyclePolicy<When>>,
 }
 
 /// Why a rule document did not load, and where in it.
@@ -132,6 +142,8 @@ impl RuleBook {
             rules: Vec::new(),
             sla: SlaPolicies::default(),
             dispatch: None,
+            assignment: Vec::new(),
+            recycle: Vec::new(),
         }
     }
 
@@ -180,6 +192,12 @@ impl RuleBook {
             let path = format!("rules[{i}]");
             if rule.id.trim().is_empty() {
                 return Err(at(format!("{path}.id"), "a rule needs an id"));
+            }
+            if rule.id.contains(':') {
+                return Err(at(
+                    format!("{path}.id"),
+                    "rule ids may not contain ':', which the engine's own timers use",
+                ));
             }
             if rule.id == RESERVED_ID {
                 return Err(at(
@@ -240,7 +258,9 @@ impl RuleBook {
                     "a scheduled rule acts on no record: it may only notify or create tasks for users named by id",
                 ));
             }
-            if let Action::Assign { table } = action {
+            if let Action::Assign { table } = action
+                && self.table(table).is_none()
+            {
                 return Err(at(
                     path,
                     format!("no assignment table named {table:?} in this rule book"),
@@ -256,6 +276,13 @@ impl RuleBook {
             }
         }
         Ok(())
+    }
+}
+
+impl RuleBook {
+    /// The assignment table named `name`.
+    pub fn table(&self, name: &str) -> Option<&AssignmentTable<When>> {
+        self.assignment.iter().find(|t| t.name == name)
     }
 }
 

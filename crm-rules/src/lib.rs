@@ -18,6 +18,7 @@
 //! - [`assignment`]: who gets a new lead, customer or ticket — ordered tables, first match
 //!   wins; fixed user, round robin, weighted, least loaded; capacity caps; unavailable users
 //!   passed over.
+//! - [`when`]: criteria as rule books write them — a condition or a territory.
 //! - [`recycle`]: when an owned customer goes back to its public pool (公海) — limits per
 //!   customer level on days without follow-up or without a deal, exclusions, reminders.
 //!
@@ -38,6 +39,7 @@ pub mod rule;
 pub mod schedule;
 pub mod sla;
 pub mod territory;
+pub mod when;
 
 pub use assignment::{AssignmentState, AssignmentTable, Outcome, Workforce};
 pub use book::{DocumentError, RuleBook};

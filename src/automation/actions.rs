@@ -210,7 +210,10 @@ impl UnitOfWork<'_> {
             Action::Assign { table } => {
                 let row = row.ok_or_else(needs_record)?;
                 let facts = target.map(|(_, f)| f).ok_or_else(needs_record)?;
-                let (owner, reason) = self.assign(engine, table, row, facts).await?;
+                let table = engine.book().table(table).ok_or_else(|| {
+                    Error::Internal(format!("the rule book has no assignment table {table:?}"))
+                })?;
+                let (owner, reason) = self.assign_with(table, row, facts).await?;
                 if let Some(owner) = owner {
                     self.edit(row, move |_, meta| {
                         meta.owner = Some(owner);
@@ -251,18 +254,6 @@ impl UnitOfWork<'_> {
                     .await
             }
         }
-    }
-
-    async fn assign(
-        &mut self,
-        _engine: &Engine,
-        table: &str,
-        _row: &Row,
-        _facts: &FactMap,
-    ) -> Result<(Option<UserId>, String)> {
-        Err(Error::Internal(format!(
-            "assignment table {table:?} passed the rule book's checks but does not exist"
-        )))
     }
 
     async fn notify(

@@ -14,6 +14,7 @@
 //! ticks running at once conflict on the timer's version and one of them skips it.
 
 mod actions;
+mod assign;
 mod facts;
 
 use std::collections::HashSet;
@@ -29,6 +30,7 @@ use crm_rules::{Change, Engine, Facts, RuleBook};
 use uuid::Uuid;
 
 pub use actions::Effect;
+pub(crate) use facts::facts_of;
 use facts::facts_with_related;
 
 use crate::{Crm, UnitOfWork};
