@@ -667,3 +667,102 @@ async fn leads_from_east_china_go_round_robin_to_shanghai_group_a_and_tickets_to
         assert_eq!(second.meta.owner, wang, "{url}: 李娜 now holds one");
     }
 }
+
+#[tokio::test]
+async fn a_customer_without_follow_up_for_thirty_days_returns_to_the_pool_after_a_reminder() {
+    use crm::core::access::Pool;
+    for url in URLS {
+        let crm = Crm::open(url).await.unwrap();
+        let clock = Arc::new(ManualClock::new(beijing(2026, 3, 2, 10, 0)));
+        let crm = crm.with_clock(clock.clone());
+        let org = small_org(&crm, &admin()).await;
+        let pool = Pool {
+            name: "华东公海".into(),
+            object: ObjectKind::Account,
+            users: Default::default(),
+            departments: [org.east].into(),
+            admins: Default::default(),
+            rules: Default::default(),
+        };
+        let pool = crm.records::<Pool>().create(&admin(), pool).await.unwrap();
+        let rules = format!(
+            r#"{{ "schema": 1, "recycle": [{{
+                "pool": "{pool}", "object": "account",
+                "others": {{ "no_follow_up_days": 30 }},
+                "exclude": {{ "open_opportunity": true }},
+                "remind_days_before": 3 }}] }}"#,
+            pool = pool.id
+        );
+        crm.install_rules(&admin(), RuleBook::from_json(&rules).unwrap())
+            .await
+            .unwrap();
+        let w = World { crm, clock, org };
+        let quiet = account(&w, "宁波港口物流有限公司").await;
+        let busy = account(&w, "温州眼镜制造有限公司").await;
+        let deal = Opportunity::new(busy.id, "年度采购", "qualify");
+        w.crm.opportunities().create(&admin(), deal).await.unwrap();
+        for customer in [&quiet, &busy] {
+            let mut visit = Activity::new(ActivityKind::Visit, "拜访");
+            visit.account_id = Some(customer.id);
+            visit.done_at = Some(beijing(2026, 3, 2, 10, 0));
+            w.crm.activities().create(&admin(), visit).await.unwrap();
+        }
+
+        // 27 days on: a reminder to the owner of the quiet customer only.
+        let reminded = w
+            .crm
+            .tick(&admin(), beijing(2026, 3, 29, 10, 0))
+            .await
+            .unwrap();
+        assert_eq!(reminded.fired.len(), 1, "{url}: {reminded:?}");
+        assert_eq!(
+            reminded.fired[0].record,
+            Some((ObjectKind::Account, quiet.id.0))
+        );
+        assert_eq!(
+            notified(&reminded.fired[0].effects),
+            vec![("pool.recycle_reminder", vec![w.org.zhang])]
+        );
+        // 30 days on: back in the pool, without an owner; the customer with a deal stays.
+        let returned = w
+            .crm
+            .tick(&admin(), beijing(2026, 4, 1, 10, 0))
+            .await
+            .unwrap();
+        assert_eq!(
+            returned
+                .fired
+                .iter()
+                .map(|f| &f.effects[..])
+                .collect::<Vec<_>>(),
+            vec![&[Effect::ReturnedToPool { pool: pool.id }][..]],
+            "{url}"
+        );
+        assert_eq!(
+            w.crm
+                .accounts()
+                .get(&admin(), quiet.id)
+                .await
+                .unwrap()
+                .meta
+                .owner,
+            None
+        );
+        assert_eq!(
+            w.crm
+                .accounts()
+                .get(&admin(), busy.id)
+                .await
+                .unwrap()
+                .meta
+                .owner,
+            Some(w.org.zhang)
+        );
+        let later = w
+            .crm
+            .tick(&admin(), beijing(2026, 6, 1, 10, 0))
+            .await
+            .unwrap();
+        assert!(later.fired.is_empty(), "{url}: {later:?}");
+    }
+}

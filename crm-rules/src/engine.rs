@@ -119,11 +119,17 @@ impl Engine {
         self.book.rules.iter().find(|r| r.id == id)
     }
 
-    /// Whether any enabled rule watches records of `kind`.
+    /// Whether any enabled rule or recycling policy watches records of `kind`.
     pub fn watches(&self, kind: ObjectKind) -> bool {
         self.by_object
             .get(&kind)
             .is_some_and(|rules| rules.iter().any(|&i| !self.is_scheduled(i)))
+            || self.recycles(kind)
+    }
+
+    /// Whether a recycling policy of the book concerns records of `kind`.
+    pub fn recycles(&self, kind: ObjectKind) -> bool {
+        self.book.recycle.iter().any(|p| p.object == kind)
     }
 
     fn is_scheduled(&self, i: usize) -> bool {

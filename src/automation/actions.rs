@@ -147,7 +147,8 @@ impl UnitOfWork<'_> {
                         Some((field.clone(), value.clone()))
                     })
                     .collect();
-                self.notify(rule, template, recipients, row, payload).await
+                self.notify(&rule.id, template, recipients, row, payload)
+                    .await
             }
             Action::CreateTask {
                 title,
@@ -250,22 +251,23 @@ impl UnitOfWork<'_> {
                     })
                     .await?;
                 }
-                self.notify(rule, template, managers, Some(row), BTreeMap::new())
+                self.notify(&rule.id, template, managers, Some(row), BTreeMap::new())
                     .await
             }
         }
     }
 
-    async fn notify(
+    /// Put a notification for `recipients` in the outbox, raised by rule (or timer) `rule`.
+    pub(crate) async fn notify(
         &mut self,
-        rule: &Rule,
+        rule: &str,
         template: &str,
         recipients: Vec<UserId>,
         row: Option<&Row>,
         payload: BTreeMap<String, Value>,
     ) -> Result<Effect> {
         let notification = Notification {
-            rule: rule.id.clone(),
+            rule: rule.to_owned(),
             template: template.to_owned(),
             recipients: recipients.clone(),
             object: row.map(|r| r.kind),

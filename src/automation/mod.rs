@@ -16,6 +16,7 @@
 mod actions;
 mod assign;
 mod facts;
+mod recycle;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -149,6 +150,22 @@ impl Crm {
                 effects,
             }));
         }
+        if recycle::is_recycling(&timer.data.rule)
+            && let Some((kind, id)) = timer.data.object.zip(timer.data.record)
+        {
+            timer.data.fire(now)?;
+            let rule = timer.data.rule.clone();
+            uow.update(timer).await?;
+            let effects = uow.fire_recycling(engine, &rule, kind, id, now).await?;
+            uow.commit().await?;
+            let fired = !effects.is_empty();
+            return Ok(fired.then_some(Firing {
+                rule,
+                record: Some((kind, id)),
+                due,
+                effects,
+            }));
+        }
         let mut firing = None;
         match (
             engine.rule(&timer.data.rule),
@@ -228,6 +245,9 @@ impl Crm {
                     for (rule, due) in timers {
                         uow.arm_timer(&rule.id, Some((kind, row.id)), due).await?;
                     }
+                    let now = self.clock.now();
+                    uow.arm_recycling(&engine, kind, row.id, Some((row, &facts)), now)
+                        .await?;
                 }
                 uow.commit().await?;
                 visited += rows.len() as u64;
@@ -326,6 +346,9 @@ impl UnitOfWork<'_> {
                     self.arm_timer(&rule.id, Some((kind, id)), *due).await?;
                 }
                 let target = after.as_ref().zip(after_facts.as_ref());
+                if engine.recycles(kind) {
+                    self.arm_recycling(engine, kind, id, target, now).await?;
+                }
                 for rule in reaction.fired {
                     if target.is_some() && fired.insert((rule.id.clone(), id)) {
                         self.perform(engine, rule, target, now).await?;
@@ -347,13 +370,17 @@ impl UnitOfWork<'_> {
 
     /// The facts of `row` with the related records its rules read.
     async fn facts(&self, engine: &Engine, row: &Row) -> Result<crm_rules::FactMap> {
-        let relations: Vec<&str> = engine
+        let mut relations: Vec<&str> = engine
             .book()
             .rules
             .iter()
             .filter(|r| r.object == row.kind)
             .flat_map(|r| r.condition.relations())
             .collect();
+        // Recycling asks whether a customer has open or won deals.
+        if engine.recycles(row.kind) {
+            relations.push("opportunities");
+        }
         facts_with_related(self.reader(), row, &relations).await
     }
 
