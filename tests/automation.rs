@@ -766,3 +766,98 @@ async fn a_customer_without_follow_up_for_thirty_days_returns_to_the_pool_after_
         assert!(later.fired.is_empty(), "{url}: {later:?}");
     }
 }
+
+#[tokio::test]
+async fn a_lost_deal_is_tagged_marked_and_escalated_and_a_schedule_runs_every_monday() {
+    let w = world(
+        Crm::open("sqlite::memory:").await.unwrap(),
+        beijing(2026, 3, 1, 12, 0),
+        "{\"schema\": 1}",
+    )
+    .await;
+    let schema = FieldSchema::new(
+        ObjectKind::Opportunity,
+        vec![FieldDef::new("review", FieldType::Text)],
+    )
+    .unwrap();
+    w.crm.define_fields(&admin(), schema).await.unwrap();
+    let mut zhang = w.crm.users().get(&admin(), w.org.zhang).await.unwrap();
+    zhang.data.manager_id = Some(w.org.li);
+    w.crm.users().update(&admin(), zhang).await.unwrap();
+    let rules = format!(
+        r#"{{ "schema": 1, "rules": [
+          {{ "id": "lost-review", "object": "opportunity",
+            "trigger": {{ "on": "field_changed", "field": "status", "from": "open", "to": "lost" }},
+            "condition": "amount >= 100000",
+            "actions": [
+              {{ "do": "add_tag", "tag": "丢单复盘" }},
+              {{ "do": "set_field", "field": "custom.review", "value": "待复盘" }},
+              {{ "do": "escalate", "template": "deal.lost_big" }} ] }},
+          {{ "id": "monday-report", "object": "account",
+            "trigger": {{ "on": "schedule", "cron": "0 9 * * MON" }},
+            "actions": [{{ "do": "notify", "to": [{{ "user": "{li}" }}], "template": "weekly.report" }}] }}
+        ] }}"#,
+        li = w.org.li.0
+    );
+    w.crm
+        .install_rules(&admin(), RuleBook::from_json(&rules).unwrap())
+        .await
+        .unwrap();
+
+    let account = account(&w, "青岛啤酒股份有限公司").await;
+    let mut deal = Opportunity::new(account.id, "渠道合作", "qualify");
+    deal.amount = Some(Money::parse("300000", Currency::CNY).unwrap());
+    let deal = w
+        .crm
+        .opportunities()
+        .create_owned(&admin(), Some(w.org.zhang), deal)
+        .await
+        .unwrap();
+    let mut lost = deal.clone();
+    lost.data.status = crm::model::OpportunityStatus::Lost;
+    lost.data.closed_at = Some(beijing(2026, 3, 1, 12, 0));
+    w.crm.opportunities().update(&admin(), lost).await.unwrap();
+
+    let stored = w.crm.opportunities().get(&admin(), deal.id).await.unwrap();
+    assert_eq!(stored.data.tags.len(), 1);
+    assert_eq!(
+        stored.data.custom.get("review"),
+        Some(&FieldValue::Text("待复盘".into()))
+    );
+    let pending = w.crm.pending_notifications(&admin(), 10).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        (
+            pending[0].data.template.as_str(),
+            pending[0].data.recipients.clone()
+        ),
+        ("deal.lost_big", vec![w.org.li])
+    );
+
+    // Installed on Sunday: the report runs Monday 09:00, once, then the Monday after.
+    let sunday = w
+        .crm
+        .tick(&admin(), beijing(2026, 3, 2, 8, 59))
+        .await
+        .unwrap();
+    assert!(sunday.fired.is_empty(), "{sunday:?}");
+    let monday = w
+        .crm
+        .tick(&admin(), beijing(2026, 3, 2, 9, 0))
+        .await
+        .unwrap();
+    assert_eq!(monday.fired.len(), 1);
+    assert_eq!(monday.fired[0].record, None);
+    let week = w
+        .crm
+        .tick(&admin(), beijing(2026, 3, 9, 8, 0))
+        .await
+        .unwrap();
+    assert!(week.fired.is_empty(), "{week:?}");
+    let next = w
+        .crm
+        .tick(&admin(), beijing(2026, 3, 9, 9, 30))
+        .await
+        .unwrap();
+    assert_eq!(next.fired.len(), 1);
+}
