@@ -670,7 +670,7 @@ async fn leads_from_east_china_go_round_robin_to_shanghai_group_a_and_tickets_to
 
 #[tokio::test]
 async fn a_customer_without_follow_up_for_thirty_days_returns_to_the_pool_after_a_reminder() {
-    use crm::core::access::Pool;
+    use crm::core::access::{Grantee, Pool, Share, ShareLevel};
     for url in URLS {
         let crm = Crm::open(url).await.unwrap();
         let clock = Arc::new(ManualClock::new(beijing(2026, 3, 2, 10, 0)));
@@ -690,7 +690,7 @@ async fn a_customer_without_follow_up_for_thirty_days_returns_to_the_pool_after_
                 "pool": "{pool}", "object": "account",
                 "others": {{ "no_follow_up_days": 30 }},
                 "exclude": {{ "open_opportunity": true }},
-                "remind_days_before": 3 }}] }}"#,
+                "remind_days_before": 3, "clear_team": true }}] }}"#,
             pool = pool.id
         );
         crm.install_rules(&admin(), RuleBook::from_json(&rules).unwrap())
@@ -699,6 +699,19 @@ async fn a_customer_without_follow_up_for_thirty_days_returns_to_the_pool_after_
         let w = World { crm, clock, org };
         let quiet = account(&w, "宁波港口物流有限公司").await;
         let busy = account(&w, "温州眼镜制造有限公司").await;
+        // 李娜 works the quiet customer with 张伟 (团队成员).
+        let mut member = Share::new(
+            ObjectKind::Account,
+            quiet.id.0,
+            Grantee::User(w.org.li),
+            ShareLevel::Edit,
+        );
+        member.collaborator = true;
+        w.crm
+            .records::<Share>()
+            .create(&admin(), member)
+            .await
+            .unwrap();
         let deal = Opportunity::new(busy.id, "年度采购", "qualify");
         w.crm.opportunities().create(&admin(), deal).await.unwrap();
         for customer in [&quiet, &busy] {

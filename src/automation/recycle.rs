@@ -3,8 +3,10 @@
 //! armed for the instants the policy names, fired by [`crate::Crm::tick`].
 
 use chrono::{DateTime, Utc};
+use crm_core::access::Share;
 use crm_core::id::{PoolId, RecordId};
 use crm_core::model::{Account, Lead};
+use crm_core::query::{Predicate, Query};
 use crm_core::record::{Row, Value};
 use crm_core::{Entity, Error, ObjectKind, Result};
 use crm_rules::recycle::Decision;
@@ -88,8 +90,13 @@ impl UnitOfWork<'_> {
         };
         let facts = self.facts(engine, &row).await?;
         match policy.evaluate(&facts, now) {
-            Decision::Return { reason, .. } if !remind => {
+            Decision::Return {
+                reason, clear_team, ..
+            } if !remind => {
                 self.return_record(kind, id, pool, reason).await?;
+                if clear_team {
+                    self.clear_team(id).await?;
+                }
                 Ok(vec![Effect::ReturnedToPool { pool }])
             }
             Decision::Remind { deadline } | Decision::Return { deadline, .. } if remind => {
@@ -128,6 +135,19 @@ impl UnitOfWork<'_> {
                 "only accounts and leads go back to pools",
             )),
         }
+    }
+
+    /// Take record `id`'s collaborators (团队成员) off it.
+    async fn clear_team(&mut self, id: Uuid) -> Result<()> {
+        let of_record = Query::filter(Predicate::eq("record", id)).unpaged();
+        let shares = self
+            .reader()
+            .list::<Share>(self.actor.tenant, &of_record)
+            .await?;
+        for share in shares.into_iter().filter(|s| s.data.collaborator) {
+            self.delete::<Share>(share.id, share.meta.version).await?;
+        }
+        Ok(())
     }
 
     async fn give_back_any<T: Entity>(
