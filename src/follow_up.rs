@@ -111,7 +111,9 @@ impl UnitOfWork<'_> {
             }
         }
         if changed {
-            self.touch(kind, id, Some(row.clone()));
+            if self.rules_watch(kind) {
+                self.touch(kind, id, Some(row.clone()));
+            }
             let row = Row::from_stored(kind, id, row.meta, body.to_string())?;
             let at = self.crm.clock.now();
             self.tx.save_row(&self.actor, at, row).await?;

@@ -444,7 +444,9 @@ impl UnitOfWork<'_> {
                 .transpose()?,
             _ => None,
         };
-        self.touch(T::KIND, record.id.uuid(), before_row.clone());
+        if self.rules_watch(T::KIND) {
+            self.touch(T::KIND, record.id.uuid(), before_row.clone());
+        }
         let saved = self
             .tx
             .save(&self.actor, self.crm.clock.now(), record)
