@@ -874,3 +874,26 @@ async fn a_lost_deal_is_tagged_marked_and_escalated_and_a_schedule_runs_every_mo
         .unwrap();
     assert_eq!(next.fired.len(), 1);
 }
+
+#[tokio::test]
+async fn only_the_system_runs_a_tenants_automation() {
+    let w = world(
+        Crm::open("memory://").await.unwrap(),
+        beijing(2026, 3, 2, 10, 0),
+        IDLE_DEAL,
+    )
+    .await;
+    let rep = Actor::user(admin().tenant, w.org.zhang);
+    let book = RuleBook::from_json(IDLE_DEAL).unwrap();
+    for refused in [
+        w.crm.install_rules(&rep, book).await.map(drop),
+        w.crm.tick(&rep, beijing(2026, 3, 9, 10, 0)).await.map(drop),
+        w.crm.arm_existing_records(&rep).await.map(drop),
+        w.crm.pending_notifications(&rep, 10).await.map(drop),
+    ] {
+        assert_eq!(
+            refused.unwrap_err().kind(),
+            crm::ErrorKind::PermissionDenied
+        );
+    }
+}

@@ -26,7 +26,7 @@ use crm_core::automation::{Notification, Timer};
 use crm_core::id::{NotificationId, TenantId};
 use crm_core::query::{Predicate, Query, Sort};
 use crm_core::record::Row;
-use crm_core::{Actor, ErrorKind, ObjectKind, Record, Result};
+use crm_core::{Actor, Error, ErrorKind, ObjectKind, Principal, Record, Result};
 use crm_rules::{Change, Engine, Facts, RuleBook};
 use uuid::Uuid;
 
@@ -67,8 +67,12 @@ pub struct TickReport {
 
 impl Crm {
     /// Put `book` in force for the actor's tenant, replacing the one before, and arm its
-    /// schedules. Rules on records apply from the next change or timer on.
+    /// schedules. Rules on records apply from the next change or timer on (see
+    /// [`Crm::arm_existing_records`] for records already stored).
+    ///
+    /// Only the system actor installs rule books: they act for the whole tenant.
     pub async fn install_rules(&self, actor: &Actor, book: RuleBook) -> Result<()> {
+        only_the_system(actor, "install rules")?;
         let engine = Arc::new(Engine::new(book)?);
         let system = Actor::system(actor.tenant);
         let mut uow = self.begin(&system).await?;
@@ -94,7 +98,9 @@ impl Crm {
     }
 
     /// Fire every timer of the actor's tenant due at or before `now`, each exactly once.
+    /// The host calls it as the system actor, on its own schedule (e.g. every minute).
     pub async fn tick(&self, actor: &Actor, now: DateTime<Utc>) -> Result<TickReport> {
+        only_the_system(actor, "tick")?;
         let mut report = TickReport::default();
         let Some(engine) = self.rules(actor.tenant) else {
             return Ok(report);
@@ -222,6 +228,7 @@ impl Crm {
     /// changed: run it once after installing a rule book over existing data (rules
     /// otherwise see records from their next change on). Returns the records visited.
     pub async fn arm_existing_records(&self, actor: &Actor) -> Result<u64> {
+        only_the_system(actor, "arm timers")?;
         let Some(engine) = self.rules(actor.tenant) else {
             return Ok(0);
         };
@@ -260,12 +267,14 @@ impl Crm {
         Ok(visited)
     }
 
-    /// Notifications rules raised that the host has not yet confirmed, oldest first.
+    /// Notifications rules raised that the host has not yet confirmed, oldest first; the
+    /// host reads them as the system actor and delivers them.
     pub async fn pending_notifications(
         &self,
         actor: &Actor,
         limit: u64,
     ) -> Result<Vec<Record<Notification>>> {
+        only_the_system(actor, "read the notification outbox")?;
         let pending = Query::filter(Predicate::is_null("delivered_at"))
             .sort(Sort::asc("created_at"))
             .limit(limit);
@@ -279,12 +288,25 @@ impl Crm {
         id: NotificationId,
         at: DateTime<Utc>,
     ) -> Result<()> {
+        only_the_system(actor, "confirm notifications")?;
         let system = Actor::system(actor.tenant);
         let mut uow = self.begin(&system).await?;
         let mut notification = uow.get::<Notification>(id).await?;
         notification.data.delivered_at.get_or_insert(at);
         uow.update(notification).await?;
         uow.commit().await
+    }
+}
+
+/// Refuse `action` to anyone but the system: automation acts for the whole tenant.
+fn only_the_system(actor: &Actor, action: &str) -> Result<()> {
+    match actor.principal {
+        Principal::System => Ok(()),
+        _ => Err(Error::PermissionDenied {
+            action: action.to_owned(),
+            object: "automation".to_owned(),
+            reason: "only the system actor runs a tenant's automation".to_owned(),
+        }),
     }
 }
 
