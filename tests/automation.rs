@@ -897,3 +897,48 @@ async fn only_the_system_runs_a_tenants_automation() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_rule_that_cannot_be_performed_is_reported_once_and_does_not_block_the_others() {
+    let rules = r#"{ "schema": 1, "rules": [
+      { "id": "to-missing-pool", "object": "account",
+        "trigger": { "on": "time", "field": "last_activity_at", "offset": "+14 days" },
+        "actions": [{ "do": "move_to_pool", "pool": "不存在的公海" }] },
+      { "id": "churn", "object": "account",
+        "trigger": { "on": "time", "field": "last_activity_at", "offset": "+14 days" },
+        "actions": [{ "do": "notify", "to": ["owner"], "template": "account.churn_risk" }] }
+    ] }"#;
+    for url in URLS {
+        let w = world(
+            Crm::open(url).await.unwrap(),
+            beijing(2026, 3, 2, 10, 0),
+            rules,
+        )
+        .await;
+        let customer = account(&w, "大连船舶重工集团有限公司").await;
+        let mut visit = Activity::new(ActivityKind::Visit, "拜访");
+        visit.account_id = Some(customer.id);
+        visit.done_at = Some(beijing(2026, 3, 2, 10, 0));
+        w.crm.activities().create(&admin(), visit).await.unwrap();
+
+        let report = w
+            .crm
+            .tick(&admin(), beijing(2026, 3, 16, 10, 0))
+            .await
+            .unwrap();
+        assert_eq!(report.fired.len(), 1, "{url}: {report:?}");
+        assert_eq!(report.fired[0].rule, "churn");
+        assert_eq!(report.failed.len(), 1, "{url}: {report:?}");
+        assert_eq!(report.failed[0].rule, "to-missing-pool");
+        assert_eq!(report.failed[0].error.kind(), crm::ErrorKind::NotFound);
+        let again = w
+            .crm
+            .tick(&admin(), beijing(2026, 3, 17, 10, 0))
+            .await
+            .unwrap();
+        assert!(
+            again.fired.is_empty() && again.failed.is_empty(),
+            "{url}: {again:?}"
+        );
+    }
+}

@@ -59,10 +59,24 @@ pub struct Firing {
 }
 
 /// What [`Crm::tick`] fired.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub struct TickReport {
     /// The rules fired, in due order.
     pub fired: Vec<Firing>,
+    /// Timers whose rule could not be performed: a record's timer is disarmed until a
+    /// change of the record moves its due time, a schedule waits for its next run.
+    pub failed: Vec<FailedTimer>,
+}
+
+/// A timer [`Crm::tick`] could not fire, and why.
+#[derive(Debug)]
+pub struct FailedTimer {
+    /// The rule's id.
+    pub rule: String,
+    /// The record it concerns; `None` for a schedule.
+    pub record: Option<Uuid>,
+    /// What went wrong.
+    pub error: Error,
 }
 
 impl Crm {
@@ -113,17 +127,56 @@ impl Crm {
             let timers = self.reader().list::<Timer>(actor.tenant, &due).await?;
             let exhausted = (timers.len() as u64) < TICK_BATCH;
             for timer in timers {
+                let (id, rule, record) = (timer.id, timer.data.rule.clone(), timer.data.record);
                 match self.fire_timer(&system, &engine, timer, now).await {
                     Ok(fired) => report.fired.extend(fired),
                     // Another tick fired or re-armed it first.
                     Err(e) if e.kind() == ErrorKind::Conflict => {}
-                    Err(e) => return Err(e),
+                    // The store failed: nothing of the firing stayed; the next tick retries.
+                    Err(e) if e.kind() == ErrorKind::Storage => return Err(e),
+                    // The rule cannot be performed as things stand (a pool that is gone, a
+                    // value the record refuses): disarm the timer rather than fail every
+                    // tick on it, and say why.
+                    Err(error) => {
+                        self.disarm(&system, &engine, id, now).await?;
+                        report.failed.push(FailedTimer {
+                            rule,
+                            record,
+                            error,
+                        });
+                    }
                 }
             }
             if exhausted {
                 return Ok(report);
             }
         }
+    }
+
+    /// Disarm timer `id` after its firing failed at `now`: a record's timer waits for a
+    /// change that moves its due time, a schedule for its next run.
+    async fn disarm(
+        &self,
+        system: &Actor,
+        engine: &Engine,
+        id: crm_core::id::TimerId,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut uow = self.begin(system).await?;
+        uow.by_product = true;
+        let mut timer = uow.get::<Timer>(id).await?;
+        if timer.data.due_at.is_some() {
+            timer.data.fire(now)?;
+            if timer.data.record.is_none() {
+                timer.data.due_at = engine
+                    .schedules(now)
+                    .into_iter()
+                    .find(|(rule, _)| rule.id == timer.data.rule)
+                    .and_then(|(_, next)| next);
+            }
+            uow.update(timer).await?;
+        }
+        uow.commit().await
     }
 
     /// Fire one timer in its own unit of work: perform the rule, then record the firing.
