@@ -260,7 +260,7 @@ mod tests {
         let plan = query_plan(&store, ObjectKind::Account, access).await;
         for step in [
             "MULTI-INDEX OR",
-            "ix_accounts_owner",
+            "ix_accounts_owner_live",
             "ix_manager_closure_ancestor",
             "ix_shares_grantee_user",
         ] {

@@ -8,6 +8,7 @@
 
 mod aggregate;
 mod compile;
+mod disjoint;
 mod schema;
 
 use std::time::Duration;
@@ -275,6 +276,29 @@ async fn list_rows<C: ConnectionTrait>(
 }
 
 async fn count_rows<C: ConnectionTrait>(
+    conn: &C,
+    kind: ObjectKind,
+    tenant: TenantId,
+    query: &CrmQuery,
+) -> Result<u64> {
+    if let Some(terms) = query
+        .filter
+        .as_ref()
+        .and_then(|f| disjoint::disjoint_terms(kind, f))
+    {
+        let mut total = 0;
+        for term in terms {
+            let mut part = query.clone();
+            part.filter = Some(term);
+            total += count_one(conn, kind, tenant, &part).await?;
+        }
+        return Ok(total);
+    }
+    count_one(conn, kind, tenant, query).await
+}
+
+/// `COUNT(*)` of the records `query` selects, in one statement.
+async fn count_one<C: ConnectionTrait>(
     conn: &C,
     kind: ObjectKind,
     tenant: TenantId,

@@ -71,8 +71,17 @@ fn indexes(kind: ObjectKind) -> Vec<String> {
     let table = kind.table();
     // No index on (tenant, id): the primary key finds a record, and every extra index costs
     // each insert. Databases that have one from an earlier version drop it.
-    let dropped = format!("DROP INDEX IF EXISTS \"ix_{table}_id\"");
-    ["owner", "updated_at"]
+    let dropped = [
+        format!("DROP INDEX IF EXISTS \"ix_{table}_id\""),
+        format!("DROP INDEX IF EXISTS \"ix_{table}_owner\""),
+    ];
+    // Counting what an access plan lets a user see is counting records by owner: with
+    // `deleted_at` in the owner index the count never reads a row (a director's count over
+    // 100k accounts: 20 ms reading rows, 8.5 ms from the index alone).
+    let by_owner = format!(
+        "CREATE INDEX IF NOT EXISTS \"ix_{table}_owner_live\" ON \"{table}\" (\"tenant\", \"owner\", \"deleted_at\")"
+    );
+    ["updated_at"]
         .into_iter()
         .chain(kind.columns().iter().filter(|c| c.indexed).map(|c| c.name))
         .map(|col| {
@@ -80,7 +89,8 @@ fn indexes(kind: ObjectKind) -> Vec<String> {
                 "CREATE INDEX IF NOT EXISTS \"ix_{table}_{col}\" ON \"{table}\" (\"tenant\", \"{col}\")"
             )
         })
-        .chain([dropped])
+        .chain([by_owner])
+        .chain(dropped)
         .collect()
 }
 
