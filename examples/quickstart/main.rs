@@ -17,12 +17,15 @@
 //!   the whole book or, if any row fails, nothing;
 //! - reading (here): counts, filtered and sorted queries, a record's audit trail, and a
 //!   duplicate check of a customer typed differently, with the reasons it matched;
+//! - access (in `access.rs`): roles with scopes for a manager and two reps, what each sees,
+//!   and a public pool (公海) one rep may claim from and another may not;
 //! - automation (in `automation.rs`): a rule file (`rules.json`) loaded and installed, the
 //!   timers of existing records armed, and a simulated clock advanced day by day with
 //!   `Crm::tick`, printing what fired.
 //!
 //! Every company, person, phone number and address in the data is made up.
 
+mod access;
 mod automation;
 mod book;
 
@@ -68,6 +71,7 @@ async fn main() -> Result<()> {
             .format("%Y-%m-%d %H:%M %:z")
     );
     print_summary(&crm, &admin, now).await?;
+    access::run(&crm, &admin).await?;
     automation::run(&crm, &admin, now, 4).await?;
 
     // `absolute` only joins with the current directory; unlike `canonicalize`, it cannot
