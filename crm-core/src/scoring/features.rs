@@ -15,6 +15,7 @@
 //! sparse numeric features (for the logistic model).
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
@@ -429,20 +430,31 @@ pub struct FieldEncoder {
     pub fields: Vec<FieldEncoding>,
 }
 
-/// Records encoded for training: tokens per field and a sparse feature matrix whose column 0
+/// Records encoded for training: tokens per field, and a sparse feature matrix whose column 0
 /// is the intercept.
+///
+/// The matrix holds numeric fields in a *bin basis*: where the model has a field's steps
+/// (`x > cutᵢ`, all those below `x` on), a row holds one indicator of the bin `x` falls in
+/// (above how many cuts; none for the lowest bin). Steps are running sums of bins, `stepᵢ =
+/// Σⱼ≥ᵢ binⱼ`, so the two bases describe the same model while a row holds at most two
+/// features per field: passes over the rows, and above all the curvature (quadratic in a
+/// row's features), cost about half. Weights, gradients and curvatures cross between the
+/// bases with running sums over each field's steps ([`EncodedRows::to_bins`],
+/// [`EncodedRows::to_steps`], [`EncodedRows::curvature_to_steps`]).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct EncodedRows {
     /// `tokens[row * fields + field]`.
     pub tokens: Vec<u32>,
     /// Row `r`'s features are `entries[starts[r]..starts[r + 1]]`, column-sorted.
     pub starts: Vec<usize>,
-    /// (column, value).
+    /// (column, value), in the bin basis.
     pub entries: Vec<(u32, f64)>,
     /// The number of columns, the intercept included.
     pub columns: usize,
     /// How strongly each column's weight is penalised, relative to the others (0: not).
     pub penalties: Vec<f64>,
+    /// The columns of each numeric field's steps (bins, in the matrix).
+    pub steps: Vec<Range<usize>>,
 }
 
 impl EncodedRows {
@@ -452,6 +464,47 @@ impl EncodedRows {
 
     pub fn row(&self, r: usize) -> &[(u32, f64)] {
         &self.entries[self.starts[r]..self.starts[r + 1]]
+    }
+
+    /// Weights on steps as weights on bins: a bin's weight is the sum of the steps it
+    /// switches on.
+    pub fn to_bins(&self, weights: &[f64]) -> Vec<f64> {
+        let mut bins = weights.to_vec();
+        for steps in &self.steps {
+            for j in steps.start + 1..steps.end {
+                bins[j] += bins[j - 1];
+            }
+        }
+        bins
+    }
+
+    /// A linear function of the bin features (a gradient, a column sum) as the same function
+    /// of the steps, in place: a step's entry is the sum of those of the bins it covers.
+    pub fn to_steps(&self, values: &mut [f64]) {
+        for steps in &self.steps {
+            for j in (steps.start..steps.end - 1).rev() {
+                values[j] += values[j + 1];
+            }
+        }
+    }
+
+    /// A symmetric `columns × columns` matrix over the bin features (row-major) as the same
+    /// quadratic form over the steps, in place: [`to_steps`](EncodedRows::to_steps) on each
+    /// row, then on each column.
+    pub fn curvature_to_steps(&self, matrix: &mut [f64]) {
+        let d = self.columns;
+        for row in matrix.chunks_mut(d) {
+            self.to_steps(row);
+        }
+        for steps in &self.steps {
+            for j in (steps.start..steps.end - 1).rev() {
+                let (upper, lower) = matrix.split_at_mut((j + 1) * d);
+                upper[j * d..]
+                    .iter_mut()
+                    .zip(&lower[..d])
+                    .for_each(|(a, b)| *a += b);
+            }
+        }
     }
 }
 
@@ -531,13 +584,29 @@ impl FieldEncoder {
             })
             .collect();
         let offsets = self.offsets();
+        let numeric = columns
+            .iter()
+            .filter(|c| matches!(c, Column::Numeric(_)))
+            .count();
         let mut rows = EncodedRows {
             tokens: Vec::with_capacity(len * self.fields.len()),
             starts: Vec::with_capacity(len + 1),
-            entries: Vec::new(),
+            // At most the intercept, a level per categorical field, two per numeric field.
+            entries: Vec::with_capacity(len * (1 + self.fields.len() + numeric)),
             columns: self.columns(),
             penalties: std::iter::once(0.0)
                 .chain(self.fields.iter().flat_map(FieldEncoding::penalties))
+                .collect(),
+            steps: self
+                .fields
+                .iter()
+                .zip(&offsets)
+                .filter_map(|(encoding, &offset)| match encoding {
+                    FieldEncoding::Numeric { cuts, .. } if !cuts.is_empty() => {
+                        Some(offset + 2..offset + 2 + cuts.len())
+                    }
+                    _ => None,
+                })
                 .collect(),
         };
         rows.starts.push(0);
@@ -546,15 +615,17 @@ impl FieldEncoder {
             for (f, (encoding, column)) in self.fields.iter().zip(columns).enumerate() {
                 let offset = offsets[f] as u32;
                 let entries = &mut rows.entries;
-                let mut emit = |c: u32, x: f64| entries.push((offset + c, x));
                 let token = match (encoding, column) {
-                    (FieldEncoding::Categorical { levels, .. }, Column::Categorical { ids, .. }) => {
+                    (
+                        FieldEncoding::Categorical { levels, .. },
+                        Column::Categorical { ids, .. },
+                    ) => {
                         let token = match ids[r] {
                             NO_LABEL => levels.len() as u32 + 1,
                             id => label_tokens[f][id as usize],
                         };
-                        emit(token, 1.0);
-                        token as usize
+                        entries.push((offset + token, 1.0));
+                        token
                     }
                     (
                         FieldEncoding::Numeric {
@@ -565,14 +636,26 @@ impl FieldEncoder {
                             ..
                         },
                         Column::Numeric(values),
-                    ) => encode_number(
-                        (*log, *mean, *std_dev, cuts),
-                        Some(values[r]).filter(|x| !x.is_nan()),
-                        emit,
-                    ),
+                    ) => {
+                        // The scaled value or the missing flag as they are; the steps as the
+                        // one bin they add up to, which the token names.
+                        let token = encode_number(
+                            (*log, *mean, *std_dev, cuts),
+                            Some(values[r]).filter(|x| !x.is_nan()),
+                            |c, x| {
+                                if c < 2 {
+                                    entries.push((offset + c, x));
+                                }
+                            },
+                        ) as u32;
+                        if (1..=cuts.len() as u32).contains(&token) {
+                            entries.push((offset + 1 + token, 1.0));
+                        }
+                        token
+                    }
                     _ => unreachable!("each encoding is fitted on its own column"),
                 };
-                rows.tokens.push(token as u32);
+                rows.tokens.push(token);
             }
             rows.starts.push(rows.entries.len());
         }
@@ -636,6 +719,7 @@ fn fit_numeric(name: &str, column: &[f64], options: EncodingOptions) -> FieldEnc
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+    use proptest::prelude::*;
     use std::collections::BTreeMap;
 
     fn records() -> Vec<BTreeMap<String, Value>> {
@@ -714,6 +798,62 @@ mod tests {
             let columns: Vec<u32> = rows.row(r).iter().map(|e| e.0).collect();
             assert!(columns.windows(2).all(|w| w[0] < w[1]), "{columns:?}");
             assert_eq!(columns[0], 0);
+        }
+    }
+
+    proptest! {
+        /// The training rows (bins) score as the model's features (steps) do, and the bases'
+        /// maps are adjoint: `⟨to_bins(w), v⟩ = ⟨w, to_steps(v)⟩`, likewise for curvatures.
+        #[test]
+        fn bins_and_steps_agree(
+            weights in prop::collection::vec(-2.0f64..2.0, 20),
+            other in prop::collection::vec(-2.0f64..2.0, 20),
+            values in prop::collection::vec(-2.0f64..2.0, 20),
+        ) {
+            let mut records = records();
+            records[1].remove("visits");
+            let fields = [
+                FeatureField::categorical("source"),
+                FeatureField::numeric("visits"),
+                FeatureField::numeric("seq"),
+            ];
+            let (encoder, rows) =
+                FieldEncoder::fit_encode(&fields, &records, EncodingOptions::default());
+            let d = rows.columns;
+            prop_assert!(d <= 20 && !rows.steps.is_empty());
+            let (weights, other, values) = (&weights[..d], &other[..d], &values[..d]);
+            let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+            let bins = rows.to_bins(weights);
+            for (r, record) in records.iter().enumerate() {
+                let mut on_steps = weights[0];
+                for (encoding, offset) in encoder.fields.iter().zip(encoder.offsets()) {
+                    let mut features = Vec::new();
+                    encoding.encode(&record.field(encoding.field()), &mut features);
+                    on_steps += features
+                        .iter()
+                        .map(|&(c, x)| weights[offset + c as usize] * x)
+                        .sum::<f64>();
+                }
+                let on_bins: f64 = rows.row(r).iter().map(|&(c, x)| bins[c as usize] * x).sum();
+                prop_assert!((on_steps - on_bins).abs() < 1e-9, "row {}: {} vs {}", r, on_steps, on_bins);
+            }
+            let mut stepped = values.to_vec();
+            rows.to_steps(&mut stepped);
+            prop_assert!((dot(&bins, values) - dot(weights, &stepped)).abs() < 1e-9);
+            // A symmetric matrix M = v·vᵀ + u·uᵀ over bins.
+            let matrix: Vec<f64> = (0..d * d)
+                .map(|i| values[i / d] * values[i % d] + other[i / d] * other[i % d])
+                .collect();
+            let mut on_steps = matrix.clone();
+            rows.curvature_to_steps(&mut on_steps);
+            let quadratic = |m: &[f64], a: &[f64], b: &[f64]| {
+                (0..d * d).map(|i| a[i / d] * m[i] * b[i % d]).sum::<f64>()
+            };
+            let other_bins = rows.to_bins(other);
+            prop_assert!(
+                (quadratic(&matrix, &bins, &other_bins) - quadratic(&on_steps, weights, other)).abs()
+                    < 1e-9
+            );
         }
     }
 }

@@ -65,11 +65,7 @@ pub(crate) struct Curvature(Vec<f64>);
 impl Problem<'_> {
     /// Each row's log-odds under `weights` (`X·w`), in subset order.
     pub fn margins(&self, weights: &[f64]) -> Vec<f64> {
-        self.subset
-            .par_iter()
-            .with_min_len(CHUNK)
-            .map(|&r| dot(self.rows.row(r), weights))
-            .collect()
+        margins(self.rows, self.subset, weights)
     }
 
     /// The objective at `weights`, whose [`margins`](Problem::margins) are given.
@@ -108,6 +104,7 @@ impl Problem<'_> {
         });
         let n = margins.len() as f64;
         let mut gradient = add_up(parts, weights.len());
+        self.rows.to_steps(&mut gradient);
         for ((g, w), s) in gradient.iter_mut().zip(weights).zip(&self.rows.penalties) {
             *g = *g / n + self.l2 * s * w;
         }
@@ -143,6 +140,7 @@ impl Problem<'_> {
                 curvature[b * d + a] = value;
             }
         }
+        self.rows.curvature_to_steps(&mut curvature);
         Curvature(curvature)
     }
 
@@ -211,6 +209,16 @@ impl Problem<'_> {
         }
         Ok((weights, curvature))
     }
+}
+
+/// The log-odds of the `subset` rows under `weights` (on steps), in order.
+fn margins(rows: &EncodedRows, subset: &[usize], weights: &[f64]) -> Vec<f64> {
+    let bins = rows.to_bins(weights);
+    subset
+        .par_iter()
+        .with_min_len(CHUNK)
+        .map(|&r| dot(rows.row(r), &bins))
+        .collect()
 }
 
 /// The element-wise sum of `parts`, added in order.
@@ -420,11 +428,7 @@ impl Fold {
         };
         let (weights, curvature) =
             problem.fit(std::mem::take(&mut self.weights), self.curvature.take())?;
-        let scores: Vec<f64> = self
-            .held
-            .iter()
-            .map(|&r| dot(rows.row(r), &weights))
-            .collect();
+        let scores = margins(rows, &self.held, &weights);
         let labels: Vec<bool> = self.held.iter().map(|&r| won[r]).collect();
         let log_loss = scores
             .iter()
@@ -441,14 +445,16 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Rows with an intercept, then `dense`'s columns penalised by `scales`.
-    fn rows_from(dense: &[Vec<f64>], scales: &[f64]) -> EncodedRows {
+    /// Rows with an intercept, then `dense`'s columns penalised by `scales`; the columns in
+    /// `steps` are bins whose weights are taken on steps.
+    fn rows_from(dense: &[Vec<f64>], scales: &[f64], steps: Vec<Range<usize>>) -> EncodedRows {
         let mut rows = EncodedRows {
             tokens: Vec::new(),
             starts: vec![0],
             entries: Vec::new(),
             columns: dense[0].len() + 1,
             penalties: std::iter::once(0.0).chain(scales.iter().copied()).collect(),
+            steps,
         };
         for row in dense {
             rows.entries.push((0, 1.0));
@@ -463,8 +469,10 @@ mod tests {
     }
 
     proptest! {
+        /// The gradient and the curvature against finite differences of the loss and the
+        /// gradient, with two of the columns taken as bins under step weights.
         #[test]
-        fn gradient_matches_finite_differences(
+        fn derivatives_match_finite_differences(
             data in prop::collection::vec((prop::collection::vec(-2.0f64..2.0, 3), any::<bool>()), 2..20),
             weights in prop::collection::vec(-1.5f64..1.5, 4),
             l2 in 0.0f64..1.0,
@@ -472,19 +480,28 @@ mod tests {
         ) {
             let dense: Vec<Vec<f64>> = data.iter().map(|d| d.0.clone()).collect();
             let won: Vec<bool> = data.iter().map(|d| d.1).collect();
-            let rows = rows_from(&dense, &scales);
+            let rows = rows_from(&dense, &scales, std::iter::once(2..4).collect());
             let subset: Vec<usize> = (0..won.len()).collect();
             let problem = Problem { rows: &rows, won: &won, subset: &subset, l2 };
             let loss = |w: &[f64]| problem.loss(&problem.margins(w), w);
-            let gradient = problem.gradient(&problem.margins(&weights), &weights);
+            let gradient = |w: &[f64]| problem.gradient(&problem.margins(w), w);
+            let at = gradient(&weights);
+            let Curvature(curvature) = problem.curvature(&problem.margins(&weights));
+            let h = 1e-6;
             for j in 0..weights.len() {
-                let h = 1e-6;
                 let mut up = weights.clone();
                 up[j] += h;
                 let mut down = weights.clone();
                 down[j] -= h;
-                let numeric = (loss(&up) - loss(&down)) / (2.0 * h);
-                prop_assert!((numeric - gradient[j]).abs() < 1e-6, "{} vs {}", numeric, gradient[j]);
+                let slope = (loss(&up) - loss(&down)) / (2.0 * h);
+                prop_assert!((slope - at[j]).abs() < 1e-6, "{} vs {}", slope, at[j]);
+                let (g_up, g_down) = (gradient(&up), gradient(&down));
+                for k in 0..weights.len() {
+                    let penalty = if j == k { l2 * rows.penalties[j] } else { 0.0 };
+                    let bend = (g_up[k] - g_down[k]) / (2.0 * h);
+                    let exact = curvature[j * weights.len() + k] + penalty;
+                    prop_assert!((bend - exact).abs() < 1e-6, "({}, {}): {} vs {}", j, k, bend, exact);
+                }
             }
         }
     }
@@ -495,7 +512,7 @@ mod tests {
             .map(|i| vec![(i % 7) as f64 - 3.0, ((i * 13) % 5) as f64])
             .collect();
         let won: Vec<bool> = (0..200).map(|i| (i % 7) + (i * 13 % 5) > 4).collect();
-        let rows = rows_from(&dense, &[1.0, 1.0]);
+        let rows = rows_from(&dense, &[1.0, 1.0], Vec::new());
         let subset: Vec<usize> = (0..200).collect();
         let problem = Problem {
             rows: &rows,
@@ -515,11 +532,9 @@ mod tests {
     fn a_column_penalised_harder_takes_less_of_the_effect() {
         // Two copies of one feature: the loss sees only their sum, so the penalty alone
         // splits it, w₁·s₁ = w₂·s₂, and the copy penalised ten times harder gets a tenth.
-        let dense: Vec<Vec<f64>> = (0..300)
-            .map(|i| vec![(i % 5) as f64 - 2.0; 2])
-            .collect();
+        let dense: Vec<Vec<f64>> = (0..300).map(|i| vec![(i % 5) as f64 - 2.0; 2]).collect();
         let won: Vec<bool> = (0..300).map(|i| i % 5 + i % 3 > 3).collect();
-        let rows = rows_from(&dense, &[1.0, 10.0]);
+        let rows = rows_from(&dense, &[1.0, 10.0], Vec::new());
         let subset: Vec<usize> = (0..300).collect();
         let problem = Problem {
             rows: &rows,

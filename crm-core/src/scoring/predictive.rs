@@ -226,7 +226,6 @@ pub fn train<R: FieldLookup>(
             Learned::NaiveBayes(FrequencyTable::count(&rows, won, &tokens, missing))
         }
         Algorithm::Logistic => {
-
             let sample = logistic::stratified_sample(won, logistic::CV_SAMPLE_CAP);
             let (l2, cv_auc) =
                 logistic::choose_l2(&rows, won, &sample, &config.l2_grid, config.folds)?;
@@ -251,13 +250,19 @@ pub fn train<R: FieldLookup>(
             };
             let all: Vec<usize> = (0..won.len()).collect();
             let (weights, _) = fit_on(&all, start, curvature)?;
+            // A field's mean contribution is its weights times its columns' means.
+            let mut column_sums = vec![0.0; rows.columns];
+            for r in 0..rows.len() {
+                for &(column, value) in rows.row(r) {
+                    column_sums[column as usize] += value;
+                }
+            }
+            rows.to_steps(&mut column_sums);
             let offsets = encoder.offsets();
             let mut field_means = vec![0.0; encoder.fields.len()];
-            for r in 0..rows.len() {
-                for &(column, value) in &rows.row(r)[1..] {
-                    let field = offsets.partition_point(|&o| o <= column as usize) - 1;
-                    field_means[field] += weights[column as usize] * value / rows.len() as f64;
-                }
+            for column in 1..rows.columns {
+                let field = offsets.partition_point(|&o| o <= column) - 1;
+                field_means[field] += weights[column] * column_sums[column] / rows.len() as f64;
             }
             Learned::Logistic {
                 weights,
@@ -293,10 +298,10 @@ impl PredictiveModel {
                     .zip(field_means)
                     .map(|(encoding, mean)| {
                         let mut contribution = 0.0;
-                        let token = encoding.encode_with(
-                            &record.field_ref(encoding.field()),
-                            |column, x| contribution += weights[offset + column as usize] * x,
-                        );
+                        let token = encoding
+                            .encode_with(&record.field_ref(encoding.field()), |column, x| {
+                                contribution += weights[offset + column as usize] * x
+                            });
                         offset += encoding.width();
                         Factor {
                             field: encoding.field().to_owned(),
@@ -350,9 +355,7 @@ impl PredictiveModel {
             }
             Learned::NaiveBayes(table) => {
                 let evidence: f64 = (fields.iter().enumerate())
-                    .filter_map(|(f, encoding)| {
-                        table.evidence(f, token(record, encoding) as u32)
-                    })
+                    .filter_map(|(f, encoding)| table.evidence(f, token(record, encoding) as u32))
                     .sum();
                 table.base_log_odds() + evidence
             }
