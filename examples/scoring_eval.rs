@@ -238,7 +238,7 @@ fn main() -> Result<()> {
              {min_closed} closed and {min_won} won, below which points scoring applies"
         ),
     };
-    let scores: Vec<f64> = test_leads.iter().map(|l| model.probability(l)).collect();
+    let scores = model.probabilities(&test_leads);
     let seconds = started.elapsed().as_secs_f64();
 
     let best = (0..scores.len())

@@ -14,7 +14,8 @@
 //! Every field encodes to a *token* (its level or quantile bin, for naive Bayes) and to a few
 //! sparse numeric features (for the logistic model).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::ops::Range;
 
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
@@ -170,11 +171,18 @@ pub(crate) fn number_of(value: &Value) -> Option<f64> {
 
 /// A value as a category label; `None` for null.
 pub(crate) fn category_of(value: &Value) -> Option<String> {
+    with_category(value, |label| label.map(str::to_owned))
+}
+
+/// `f` applied to the category label of `value` (`None` for null), borrowing text: encoding
+/// reads every record's label, and a copy each time would cost more than the lookup.
+fn with_category<T>(value: &Value, f: impl FnOnce(Option<&str>) -> T) -> T {
     match value {
-        Value::Null => None,
-        Value::Text(s) => Some(s.clone()),
-        Value::Time(t) => Some(t.to_rfc3339()),
-        other => Some(other.to_string()),
+        Value::Null => f(None),
+        Value::Text(s) => f(Some(s)),
+        Value::Bool(b) => f(Some(if *b { "true" } else { "false" })),
+        Value::Time(t) => f(Some(&t.to_rfc3339())),
+        other => f(Some(&other.to_string())),
     }
 }
 
@@ -271,19 +279,30 @@ impl FieldEncoding {
         }
     }
 
+    /// How strongly each feature's weight is penalised: steps by [`STEP_PENALTY`], the rest
+    /// by 1.
+    fn penalties(&self) -> impl Iterator<Item = f64> {
+        let steps = match self {
+            FieldEncoding::Categorical { .. } => 0,
+            FieldEncoding::Numeric { cuts, .. } => cuts.len(),
+        };
+        let plain = self.width() - steps;
+        std::iter::repeat_n(1.0, plain).chain(std::iter::repeat_n(STEP_PENALTY, steps))
+    }
+
     /// Encode `value`: its token, and its sparse features as (offset within this field's
     /// [`width`](FieldEncoding::width), value) pairs appended to `out`.
     pub fn encode(&self, value: &Value, out: &mut Vec<(u32, f64)>) -> usize {
+        self.encode_with(value, |offset, x| out.push((offset, x)))
+    }
+
+    /// [`encode`](FieldEncoding::encode), handing each feature to `emit` instead: scoring
+    /// adds up weights as the features come, with nothing to allocate.
+    pub(crate) fn encode_with(&self, value: &Value, mut emit: impl FnMut(u32, f64)) -> usize {
         match self {
             FieldEncoding::Categorical { levels, .. } => {
-                let token = match category_of(value) {
-                    None => levels.len() + 1,
-                    Some(label) => levels
-                        .iter()
-                        .position(|l| *l == label)
-                        .unwrap_or(levels.len()),
-                };
-                out.push((token as u32, 1.0));
+                let token = with_category(value, |label| level_token(levels, label));
+                emit(token as u32, 1.0);
                 token
             }
             FieldEncoding::Numeric {
@@ -292,29 +311,117 @@ impl FieldEncoding {
                 std_dev,
                 cuts,
                 ..
-            } => match number_of(value) {
-                None => {
-                    out.push((1, 1.0));
-                    cuts.len() + 1
-                }
-                Some(x) => {
-                    let x = transform(x, *log);
-                    let scaled = (x - mean) / std_dev;
-                    if scaled != 0.0 {
-                        out.push((0, scaled));
-                    }
-                    let above = cuts.iter().take_while(|&&cut| x > cut).count();
-                    out.extend((0..above).map(|i| (2 + i as u32, 1.0)));
-                    above
-                }
-            },
+            } => encode_number(
+                (*log, *mean, *std_dev, cuts),
+                number_of(value).filter(|x| x.is_finite()),
+                emit,
+            ),
         }
     }
 }
 
+/// The token of a categorical value: its level, `other` or `missing`.
+fn level_token(levels: &[String], label: Option<&str>) -> usize {
+    match label {
+        None => levels.len() + 1,
+        Some(label) => levels
+            .iter()
+            .position(|l| l == label)
+            .unwrap_or(levels.len()),
+    }
+}
+
+/// The token and features of a number (`None`: missing) under a numeric encoding's
+/// `(log, mean, std_dev, cuts)`.
+fn encode_number(
+    (log, mean, std_dev, cuts): (bool, f64, f64, &[f64]),
+    x: Option<f64>,
+    mut emit: impl FnMut(u32, f64),
+) -> usize {
+    match x {
+        None => {
+            emit(1, 1.0);
+            cuts.len() + 1
+        }
+        Some(x) => {
+            let x = transform(x, log);
+            let scaled = (x - mean) / std_dev;
+            if scaled != 0.0 {
+                emit(0, scaled);
+            }
+            let above = cuts.iter().take_while(|&&cut| x > cut).count();
+            for step in 0..above {
+                emit(2 + step as u32, 1.0);
+            }
+            above
+        }
+    }
+}
+
+/// How much harder a step's weight is penalised than the others. A step bends the fitted
+/// curve away from the field's linear trend; with a few thousand leads the data rarely
+/// supports the bend, and equal penalties let noise in (on leadforge's data, steps
+/// penalised alike ranked worse than none at all). Ten times harder, the steps still shape
+/// the curve where many leads agree.
+const STEP_PENALTY: f64 = 10.0;
+
 fn transform(x: f64, log: bool) -> f64 {
     if log { x.max(0.0).ln_1p() } else { x }
 }
+
+/// One field's values over the training records, each record read once: fitting the
+/// encodings and encoding the rows both need them, and reading is the costly part.
+pub(crate) enum Column {
+    /// Each record's label, as an index into `labels` ([`NO_LABEL`] when it has none).
+    Categorical { labels: Vec<String>, ids: Vec<u32> },
+    /// Each record's number, NaN when it has none.
+    Numeric(Vec<f64>),
+}
+
+/// Read the columns of `fields` record by record: a record's fields sit together in memory,
+/// so reading one field of every record, then the next, would fetch each record anew.
+fn read_columns<R: FieldLookup>(fields: &[FeatureField], records: &[R]) -> Vec<Column> {
+    let mut columns: Vec<Column> = fields
+        .iter()
+        .map(|field| match field.kind {
+            FeatureKind::Categorical => Column::Categorical {
+                labels: Vec::new(),
+                ids: Vec::with_capacity(records.len()),
+            },
+            FeatureKind::Numeric => Column::Numeric(Vec::with_capacity(records.len())),
+        })
+        .collect();
+    // Per categorical field, each label's id.
+    let mut ids_of: Vec<HashMap<String, u32>> = vec![HashMap::new(); fields.len()];
+    for record in records {
+        for ((field, column), ids_of) in fields.iter().zip(&mut columns).zip(&mut ids_of) {
+            let value = record.field_ref(&field.name);
+            match column {
+                Column::Categorical { labels, ids } => ids.push(with_category(&value, |label| {
+                    let Some(label) = label else {
+                        return NO_LABEL;
+                    };
+                    if let Some(&id) = ids_of.get(label) {
+                        return id;
+                    }
+                    let id = labels.len() as u32;
+                    labels.push(label.to_owned());
+                    ids_of.insert(label.to_owned(), id);
+                    id
+                })),
+                Column::Numeric(values) => values.push(
+                    number_of(&value)
+                        .filter(|x| x.is_finite())
+                        .unwrap_or(f64::NAN),
+                ),
+            }
+        }
+    }
+    columns
+}
+
+/// The label id of a record without a value.
+const NO_LABEL: u32 = u32::MAX;
 
 /// The fitted encodings of all fields of a model, in field order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -323,18 +430,31 @@ pub struct FieldEncoder {
     pub fields: Vec<FieldEncoding>,
 }
 
-/// Records encoded for training: tokens per field and a sparse feature matrix whose column 0
+/// Records encoded for training: tokens per field, and a sparse feature matrix whose column 0
 /// is the intercept.
+///
+/// The matrix holds numeric fields in a *bin basis*: where the model has a field's steps
+/// (`x > cutᵢ`, all those below `x` on), a row holds one indicator of the bin `x` falls in
+/// (above how many cuts; none for the lowest bin). Steps are running sums of bins, `stepᵢ =
+/// Σⱼ≥ᵢ binⱼ`, so the two bases describe the same model while a row holds at most two
+/// features per field: passes over the rows, and above all the curvature (quadratic in a
+/// row's features), cost about half. Weights, gradients and curvatures cross between the
+/// bases with running sums over each field's steps ([`EncodedRows::to_bins`],
+/// [`EncodedRows::to_steps`], [`EncodedRows::curvature_to_steps`]).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct EncodedRows {
     /// `tokens[row * fields + field]`.
     pub tokens: Vec<u32>,
     /// Row `r`'s features are `entries[starts[r]..starts[r + 1]]`, column-sorted.
     pub starts: Vec<usize>,
-    /// (column, value).
+    /// (column, value), in the bin basis.
     pub entries: Vec<(u32, f64)>,
     /// The number of columns, the intercept included.
     pub columns: usize,
+    /// How strongly each column's weight is penalised, relative to the others (0: not).
+    pub penalties: Vec<f64>,
+    /// The columns of each numeric field's steps (bins, in the matrix).
+    pub steps: Vec<Range<usize>>,
 }
 
 impl EncodedRows {
@@ -345,6 +465,47 @@ impl EncodedRows {
     pub fn row(&self, r: usize) -> &[(u32, f64)] {
         &self.entries[self.starts[r]..self.starts[r + 1]]
     }
+
+    /// Weights on steps as weights on bins: a bin's weight is the sum of the steps it
+    /// switches on.
+    pub fn to_bins(&self, weights: &[f64]) -> Vec<f64> {
+        let mut bins = weights.to_vec();
+        for steps in &self.steps {
+            for j in steps.start + 1..steps.end {
+                bins[j] += bins[j - 1];
+            }
+        }
+        bins
+    }
+
+    /// A linear function of the bin features (a gradient, a column sum) as the same function
+    /// of the steps, in place: a step's entry is the sum of those of the bins it covers.
+    pub fn to_steps(&self, values: &mut [f64]) {
+        for steps in &self.steps {
+            for j in (steps.start..steps.end - 1).rev() {
+                values[j] += values[j + 1];
+            }
+        }
+    }
+
+    /// A symmetric `columns × columns` matrix over the bin features (row-major) as the same
+    /// quadratic form over the steps, in place: [`to_steps`](EncodedRows::to_steps) on each
+    /// row, then on each column.
+    pub fn curvature_to_steps(&self, matrix: &mut [f64]) {
+        let d = self.columns;
+        for row in matrix.chunks_mut(d) {
+            self.to_steps(row);
+        }
+        for steps in &self.steps {
+            for j in (steps.start..steps.end - 1).rev() {
+                let (upper, lower) = matrix.split_at_mut((j + 1) * d);
+                upper[j * d..]
+                    .iter_mut()
+                    .zip(&lower[..d])
+                    .for_each(|(a, b)| *a += b);
+            }
+        }
+    }
 }
 
 impl FieldEncoder {
@@ -354,11 +515,34 @@ impl FieldEncoder {
         records: &[R],
         options: EncodingOptions,
     ) -> FieldEncoder {
+        Self::fit_columns(fields, &read_columns(fields, records), options)
+    }
+
+    /// [`fit`](FieldEncoder::fit), and the same records encoded, reading each value once.
+    pub(crate) fn fit_encode<R: FieldLookup>(
+        fields: &[FeatureField],
+        records: &[R],
+        options: EncodingOptions,
+    ) -> (FieldEncoder, EncodedRows) {
+        let columns = read_columns(fields, records);
+        let encoder = Self::fit_columns(fields, &columns, options);
+        let rows = encoder.encode_columns(&columns, records.len());
+        (encoder, rows)
+    }
+
+    fn fit_columns(
+        fields: &[FeatureField],
+        columns: &[Column],
+        options: EncodingOptions,
+    ) -> FieldEncoder {
         let fields = fields
             .iter()
-            .map(|f| match f.kind {
-                FeatureKind::Categorical => fit_categorical(&f.name, records, options),
-                FeatureKind::Numeric => fit_numeric(&f.name, records, options),
+            .zip(columns)
+            .map(|(field, column)| match column {
+                Column::Categorical { labels, ids } => {
+                    fit_categorical(&field.name, labels, ids, options)
+                }
+                Column::Numeric(values) => fit_numeric(&field.name, values, options),
             })
             .collect();
         FieldEncoder { fields }
@@ -382,71 +566,127 @@ impl FieldEncoder {
         1 + self.fields.iter().map(FieldEncoding::width).sum::<usize>()
     }
 
-    /// Encode one record: its tokens and its feature row (intercept first).
-    pub(crate) fn encode_record(
-        &self,
-        record: &impl FieldLookup,
-        tokens: &mut Vec<u32>,
-        entries: &mut Vec<(u32, f64)>,
-    ) {
-        entries.push((0, 1.0));
-        let mut scratch = Vec::new();
-        for (encoding, offset) in self.fields.iter().zip(self.offsets()) {
-            scratch.clear();
-            let token = encoding.encode(&record.field(encoding.field()), &mut scratch);
-            tokens.push(token as u32);
-            entries.extend(scratch.iter().map(|&(c, v)| (c + offset as u32, v)));
-        }
-    }
-
-    /// Encode many records.
-    pub(crate) fn encode_all<R: FieldLookup>(&self, records: &[R]) -> EncodedRows {
+    /// Encode the `len` records whose values `columns` holds (one column per field).
+    fn encode_columns(&self, columns: &[Column], len: usize) -> EncodedRows {
+        // A label's token, per categorical field, so rows need no string comparison.
+        let label_tokens: Vec<Vec<u32>> = self
+            .fields
+            .iter()
+            .zip(columns)
+            .map(|(encoding, column)| match (encoding, column) {
+                (FieldEncoding::Categorical { levels, .. }, Column::Categorical { labels, .. }) => {
+                    labels
+                        .iter()
+                        .map(|label| level_token(levels, Some(label)) as u32)
+                        .collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+        let offsets = self.offsets();
+        let numeric = columns
+            .iter()
+            .filter(|c| matches!(c, Column::Numeric(_)))
+            .count();
         let mut rows = EncodedRows {
-            tokens: Vec::with_capacity(records.len() * self.fields.len()),
-            starts: vec![0],
-            entries: Vec::new(),
+            tokens: Vec::with_capacity(len * self.fields.len()),
+            starts: Vec::with_capacity(len + 1),
+            // At most the intercept, a level per categorical field, two per numeric field.
+            entries: Vec::with_capacity(len * (1 + self.fields.len() + numeric)),
             columns: self.columns(),
+            penalties: std::iter::once(0.0)
+                .chain(self.fields.iter().flat_map(FieldEncoding::penalties))
+                .collect(),
+            steps: self
+                .fields
+                .iter()
+                .zip(&offsets)
+                .filter_map(|(encoding, &offset)| match encoding {
+                    FieldEncoding::Numeric { cuts, .. } if !cuts.is_empty() => {
+                        Some(offset + 2..offset + 2 + cuts.len())
+                    }
+                    _ => None,
+                })
+                .collect(),
         };
-        for record in records {
-            self.encode_record(record, &mut rows.tokens, &mut rows.entries);
+        rows.starts.push(0);
+        for r in 0..len {
+            rows.entries.push((0, 1.0));
+            for (f, (encoding, column)) in self.fields.iter().zip(columns).enumerate() {
+                let offset = offsets[f] as u32;
+                let entries = &mut rows.entries;
+                let token = match (encoding, column) {
+                    (
+                        FieldEncoding::Categorical { levels, .. },
+                        Column::Categorical { ids, .. },
+                    ) => {
+                        let token = match ids[r] {
+                            NO_LABEL => levels.len() as u32 + 1,
+                            id => label_tokens[f][id as usize],
+                        };
+                        entries.push((offset + token, 1.0));
+                        token
+                    }
+                    (
+                        FieldEncoding::Numeric {
+                            log,
+                            mean,
+                            std_dev,
+                            cuts,
+                            ..
+                        },
+                        Column::Numeric(values),
+                    ) => {
+                        // The scaled value or the missing flag as they are; the steps as the
+                        // one bin they add up to, which the token names.
+                        let token = encode_number(
+                            (*log, *mean, *std_dev, cuts),
+                            Some(values[r]).filter(|x| !x.is_nan()),
+                            |c, x| {
+                                if c < 2 {
+                                    entries.push((offset + c, x));
+                                }
+                            },
+                        ) as u32;
+                        if (1..=cuts.len() as u32).contains(&token) {
+                            entries.push((offset + 1 + token, 1.0));
+                        }
+                        token
+                    }
+                    _ => unreachable!("each encoding is fitted on its own column"),
+                };
+                rows.tokens.push(token);
+            }
             rows.starts.push(rows.entries.len());
         }
         rows
     }
 }
 
-fn fit_categorical<R: FieldLookup>(
+fn fit_categorical(
     name: &str,
-    records: &[R],
+    labels: &[String],
+    ids: &[u32],
     options: EncodingOptions,
 ) -> FieldEncoding {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for record in records {
-        if let Some(label) = category_of(&record.field(name)) {
-            *counts.entry(label).or_default() += 1;
-        }
+    let mut counts = vec![0usize; labels.len()];
+    for &id in ids.iter().filter(|&&id| id != NO_LABEL) {
+        counts[id as usize] += 1;
     }
-    let mut levels: Vec<(String, usize)> = counts
-        .into_iter()
+    let mut levels: Vec<(&String, usize)> = labels
+        .iter()
+        .zip(counts)
         .filter(|(_, count)| *count >= options.min_level_count.max(1))
         .collect();
-    levels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    levels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     FieldEncoding::Categorical {
         field: name.to_owned(),
-        levels: levels.into_iter().map(|(level, _)| level).collect(),
+        levels: levels.into_iter().map(|(level, _)| level.clone()).collect(),
     }
 }
 
-fn fit_numeric<R: FieldLookup>(
-    name: &str,
-    records: &[R],
-    options: EncodingOptions,
-) -> FieldEncoding {
-    let raw: Vec<f64> = records
-        .iter()
-        .filter_map(|r| number_of(&r.field(name)))
-        .filter(|x| x.is_finite())
-        .collect();
+fn fit_numeric(name: &str, column: &[f64], options: EncodingOptions) -> FieldEncoding {
+    let raw: Vec<f64> = column.iter().copied().filter(|x| !x.is_nan()).collect();
     let log = !raw.is_empty() && raw.iter().all(|&x| x >= 0.0);
     let mut values: Vec<f64> = raw.iter().map(|&x| transform(x, log)).collect();
     values.sort_by(f64::total_cmp);
@@ -479,6 +719,8 @@ fn fit_numeric<R: FieldLookup>(
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
 
     fn records() -> Vec<BTreeMap<String, Value>> {
         (0..100)
@@ -536,8 +778,8 @@ mod tests {
             FeatureField::categorical("source"),
             FeatureField::numeric("visits"),
         ];
-        let encoder = FieldEncoder::fit(&fields, &records, EncodingOptions::default());
-        let rows = encoder.encode_all(&records);
+        let (encoder, rows) =
+            FieldEncoder::fit_encode(&fields, &records, EncodingOptions::default());
         let token = |row: usize, field: usize| {
             encoder.fields[field].token_label(rows.tokens[row * 2 + field] as usize)
         };
@@ -556,6 +798,62 @@ mod tests {
             let columns: Vec<u32> = rows.row(r).iter().map(|e| e.0).collect();
             assert!(columns.windows(2).all(|w| w[0] < w[1]), "{columns:?}");
             assert_eq!(columns[0], 0);
+        }
+    }
+
+    proptest! {
+        /// The training rows (bins) score as the model's features (steps) do, and the bases'
+        /// maps are adjoint: `⟨to_bins(w), v⟩ = ⟨w, to_steps(v)⟩`, likewise for curvatures.
+        #[test]
+        fn bins_and_steps_agree(
+            weights in prop::collection::vec(-2.0f64..2.0, 20),
+            other in prop::collection::vec(-2.0f64..2.0, 20),
+            values in prop::collection::vec(-2.0f64..2.0, 20),
+        ) {
+            let mut records = records();
+            records[1].remove("visits");
+            let fields = [
+                FeatureField::categorical("source"),
+                FeatureField::numeric("visits"),
+                FeatureField::numeric("seq"),
+            ];
+            let (encoder, rows) =
+                FieldEncoder::fit_encode(&fields, &records, EncodingOptions::default());
+            let d = rows.columns;
+            prop_assert!(d <= 20 && !rows.steps.is_empty());
+            let (weights, other, values) = (&weights[..d], &other[..d], &values[..d]);
+            let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+            let bins = rows.to_bins(weights);
+            for (r, record) in records.iter().enumerate() {
+                let mut on_steps = weights[0];
+                for (encoding, offset) in encoder.fields.iter().zip(encoder.offsets()) {
+                    let mut features = Vec::new();
+                    encoding.encode(&record.field(encoding.field()), &mut features);
+                    on_steps += features
+                        .iter()
+                        .map(|&(c, x)| weights[offset + c as usize] * x)
+                        .sum::<f64>();
+                }
+                let on_bins: f64 = rows.row(r).iter().map(|&(c, x)| bins[c as usize] * x).sum();
+                prop_assert!((on_steps - on_bins).abs() < 1e-9, "row {}: {} vs {}", r, on_steps, on_bins);
+            }
+            let mut stepped = values.to_vec();
+            rows.to_steps(&mut stepped);
+            prop_assert!((dot(&bins, values) - dot(weights, &stepped)).abs() < 1e-9);
+            // A symmetric matrix M = v·vᵀ + u·uᵀ over bins.
+            let matrix: Vec<f64> = (0..d * d)
+                .map(|i| values[i / d] * values[i % d] + other[i / d] * other[i % d])
+                .collect();
+            let mut on_steps = matrix.clone();
+            rows.curvature_to_steps(&mut on_steps);
+            let quadratic = |m: &[f64], a: &[f64], b: &[f64]| {
+                (0..d * d).map(|i| a[i / d] * m[i] * b[i % d]).sum::<f64>()
+            };
+            let other_bins = rows.to_bins(other);
+            prop_assert!(
+                (quadratic(&matrix, &bins, &other_bins) - quadratic(&on_steps, weights, other)).abs()
+                    < 1e-9
+            );
         }
     }
 }

@@ -1,12 +1,14 @@
 //! L2-regularised logistic regression fitted by Newton's method, and the choice of its
 //! strength by k-fold cross-validation.
 //!
-//! The objective is the mean log-loss plus `l2 / 2 · |w|²` (the intercept, column 0, is not
-//! penalised). It is strictly convex, so Newton steps with a backtracking line search reach
+//! The objective is the mean log-loss plus `l2 / 2 · Σ sⱼ·wⱼ²`, each column's scale `sⱼ`
+//! set by its encoding (0 for the intercept, column 0). It is strictly convex, so Newton steps with a backtracking line search reach
 //! the one optimum in a handful of iterations, deterministically. The Hessian is dense over
 //! the columns (a few hundred at most: one-hot levels and numeric steps) and accumulated from
 //! the sparse rows, and reused while full Newton steps are accepted. The strength is chosen
 //! on a stratified sample of at most [`CV_SAMPLE_CAP`] rows.
+
+use std::ops::Range;
 
 use rayon::prelude::*;
 
@@ -33,6 +35,19 @@ fn dot(row: &[(u32, f64)], weights: &[f64]) -> f64 {
     row.iter().map(|&(c, v)| weights[c as usize] * v).sum()
 }
 
+/// Rows per chunk of a parallel pass over the rows. Chunks follow the data, not the
+/// threads, and their partial sums are added in chunk order, so a fit does not depend on
+/// how many threads ran it.
+const CHUNK: usize = 4096;
+
+/// `part` of each chunk of `0..len`, the chunks in parallel, in chunk order.
+fn chunked<T: Send>(len: usize, part: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
+    (0..len.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| part(c * CHUNK..((c + 1) * CHUNK).min(len)))
+        .collect()
+}
+
 /// The training problem: rows (a subset of the encoded records), labels and strength.
 pub(crate) struct Problem<'a> {
     pub rows: &'a EncodedRows,
@@ -41,100 +56,130 @@ pub(crate) struct Problem<'a> {
     pub l2: f64,
 }
 
+/// The curvature of the data term of the objective at some weights: the mean of
+/// `p(1 − p)·x·xᵀ` over the rows, row-major. Newton's system for any strength is this plus
+/// the penalty's diagonal, so a fit can start from the curvature of another strength's fit
+/// at the cost of one factorisation instead of a pass over the rows.
+pub(crate) struct Curvature(Vec<f64>);
+
 impl Problem<'_> {
-    /// The objective at `weights`.
-    pub fn loss(&self, weights: &[f64]) -> f64 {
-        let data: f64 = self
-            .subset
-            .iter()
-            .map(|&r| {
-                let z = dot(self.rows.row(r), weights);
-                if self.won[r] {
-                    softplus(-z)
-                } else {
-                    softplus(z)
+    /// Each row's log-odds under `weights` (`X·w`), in subset order.
+    pub fn margins(&self, weights: &[f64]) -> Vec<f64> {
+        margins(self.rows, self.subset, weights)
+    }
+
+    /// The objective at `weights`, whose [`margins`](Problem::margins) are given.
+    pub fn loss(&self, margins: &[f64], weights: &[f64]) -> f64 {
+        let parts = chunked(margins.len(), |range| {
+            range
+                .map(|i| {
+                    let z = margins[i];
+                    if self.won[self.subset[i]] {
+                        softplus(-z)
+                    } else {
+                        softplus(z)
+                    }
+                })
+                .sum::<f64>()
+        });
+        let penalty = self.l2 / 2.0
+            * (weights.iter().zip(&self.rows.penalties))
+                .map(|(w, s)| s * w * w)
+                .sum::<f64>();
+        parts.iter().sum::<f64>() / margins.len() as f64 + penalty
+    }
+
+    /// The gradient of [`Problem::loss`] at `weights`, whose margins are given.
+    pub fn gradient(&self, margins: &[f64], weights: &[f64]) -> Vec<f64> {
+        let parts = chunked(margins.len(), |range| {
+            let mut part = vec![0.0; weights.len()];
+            for i in range {
+                let r = self.subset[i];
+                let residual = sigmoid(margins[i]) - f64::from(u8::from(self.won[r]));
+                for &(c, v) in self.rows.row(r) {
+                    part[c as usize] += residual * v;
                 }
-            })
-            .sum();
-        data / self.subset.len() as f64 + self.penalty(weights)
-    }
-
-    fn penalty(&self, weights: &[f64]) -> f64 {
-        self.l2 / 2.0 * weights[1..].iter().map(|w| w * w).sum::<f64>()
-    }
-
-    /// The gradient of [`Problem::loss`] at `weights`.
-    pub fn gradient(&self, weights: &[f64]) -> Vec<f64> {
-        let mut gradient = vec![0.0; weights.len()];
-        for &r in self.subset {
-            let row = self.rows.row(r);
-            let residual = sigmoid(dot(row, weights)) - f64::from(u8::from(self.won[r]));
-            for &(c, v) in row {
-                gradient[c as usize] += residual * v;
             }
-        }
-        let n = self.subset.len() as f64;
-        for (j, g) in gradient.iter_mut().enumerate() {
-            *g /= n;
-            if j > 0 {
-                *g += self.l2 * weights[j];
-            }
+            part
+        });
+        let n = margins.len() as f64;
+        let mut gradient = add_up(parts, weights.len());
+        self.rows.to_steps(&mut gradient);
+        for ((g, w), s) in gradient.iter_mut().zip(weights).zip(&self.rows.penalties) {
+            *g = *g / n + self.l2 * s * w;
         }
         gradient
     }
 
-    /// The Hessian at `weights`, row-major.
-    fn hessian(&self, weights: &[f64]) -> Vec<f64> {
-        let d = weights.len();
-        let mut hessian = vec![0.0; d * d];
-        for &r in self.subset {
-            let row = self.rows.row(r);
-            let p = sigmoid(dot(row, weights));
-            let curvature = p * (1.0 - p);
-            for (k, &(a, va)) in row.iter().enumerate() {
-                let scaled = curvature * va;
-                let line = &mut hessian[a as usize * d..];
-                for &(b, vb) in &row[k..] {
-                    line[b as usize] += scaled * vb;
+    /// The curvature of the data term where the rows have `margins`.
+    fn curvature(&self, margins: &[f64]) -> Curvature {
+        let d = self.rows.columns;
+        // The upper triangle only: a row adds `p(1 − p)·xa·xb` for its feature pairs a ≤ b.
+        let parts = chunked(margins.len(), |range| {
+            let mut part = vec![0.0; d * d];
+            for i in range {
+                let row = self.rows.row(self.subset[i]);
+                let p = sigmoid(margins[i]);
+                let weight = p * (1.0 - p);
+                for (k, &(a, va)) in row.iter().enumerate() {
+                    let scaled = weight * va;
+                    let line = &mut part[a as usize * d..];
+                    for &(b, vb) in &row[k..] {
+                        line[b as usize] += scaled * vb;
+                    }
                 }
             }
-        }
-        let n = self.subset.len() as f64;
+            part
+        });
+        let mut curvature = add_up(parts, d * d);
+        let n = margins.len() as f64;
         for a in 0..d {
             for b in a..d {
-                let value = hessian[a * d + b] / n + if a == b && a > 0 { self.l2 } else { 0.0 };
-                hessian[a * d + b] = value;
-                hessian[b * d + a] = value;
+                let value = curvature[a * d + b] / n;
+                curvature[a * d + b] = value;
+                curvature[b * d + a] = value;
             }
         }
-        hessian
+        self.rows.curvature_to_steps(&mut curvature);
+        Curvature(curvature)
+    }
+
+    /// Newton's matrix for this strength: `curvature` plus the penalty's.
+    fn newton_matrix(&self, curvature: &Curvature) -> Result<Cholesky> {
+        let mut matrix = curvature.0.clone();
+        let d = self.rows.columns;
+        for (j, s) in self.rows.penalties.iter().enumerate() {
+            matrix[j * d + j] += self.l2 * s;
+        }
+        Cholesky::new(matrix)
     }
 
     /// Minimise the objective from `start`. Newton directions come from a factorised
-    /// Hessian that is kept while full steps are accepted and the Newton decrement falls
-    /// tenfold per step, and rebuilt otherwise: building it is the expensive part (quadratic in a row's features
-    /// per row), a solve with it is cheap, and any positive definite curvature gives descent
-    /// directions, so the optimum reached is the same. `curvature` seeds it (e.g. from a
-    /// subsample); the last one is returned.
+    /// matrix that is kept while full steps are accepted and the Newton decrement falls
+    /// tenfold per step, and rebuilt otherwise: building the curvature is the expensive part
+    /// (quadratic in a row's features, per row), a solve is cheap, and any positive definite
+    /// matrix gives descent directions, so the optimum reached is the same. `curvature`
+    /// seeds it (from a subsample, or another strength); the last one is returned.
     pub fn fit(
         &self,
         start: Vec<f64>,
-        curvature: Option<Cholesky>,
-    ) -> Result<(Vec<f64>, Cholesky)> {
+        curvature: Option<Curvature>,
+    ) -> Result<(Vec<f64>, Curvature)> {
         let mut weights = start;
-        let mut loss = self.loss(&weights);
+        let mut margins = self.margins(&weights);
+        let mut loss = self.loss(&margins, &weights);
+        let mut curvature = curvature.unwrap_or_else(|| self.curvature(&margins));
+        let mut factor = self.newton_matrix(&curvature)?;
         let mut previous = f64::INFINITY;
-        let mut factor = match curvature {
-            Some(factor) => factor,
-            None => Cholesky::new(self.hessian(&weights))?,
-        };
         for _ in 0..MAX_STEPS {
-            let gradient = self.gradient(&weights);
+            let gradient = self.gradient(&margins, &weights);
             let direction = factor.solve(&gradient);
             let decrement: f64 = gradient.iter().zip(&direction).map(|(g, d)| g * d).sum();
-            if decrement < 1e-12 {
+            if decrement < TOLERANCE {
                 break;
             }
+            // Margins move linearly with the weights: one pass gives them for every step size.
+            let shift = self.margins(&direction);
             let mut step = 1.0;
             loop {
                 let trial: Vec<f64> = weights
@@ -142,22 +187,55 @@ impl Problem<'_> {
                     .zip(&direction)
                     .map(|(w, d)| w - step * d)
                     .collect();
-                let trial_loss = self.loss(&trial);
+                let trial_margins: Vec<f64> = margins
+                    .iter()
+                    .zip(&shift)
+                    .map(|(z, s)| z - step * s)
+                    .collect();
+                let trial_loss = self.loss(&trial_margins, &trial);
                 if trial_loss <= loss - 1e-4 * step * decrement || step < 1e-10 {
                     weights = trial;
+                    margins = trial_margins;
                     loss = trial_loss;
                     break;
                 }
                 step /= 2.0;
             }
             if step < 1.0 || decrement > previous / 10.0 {
-                factor = Cholesky::new(self.hessian(&weights))?;
+                curvature = self.curvature(&margins);
+                factor = self.newton_matrix(&curvature)?;
             }
             previous = decrement;
         }
-        Ok((weights, factor))
+        Ok((weights, curvature))
     }
 }
+
+/// The log-odds of the `subset` rows under `weights` (on steps), in order.
+fn margins(rows: &EncodedRows, subset: &[usize], weights: &[f64]) -> Vec<f64> {
+    let bins = rows.to_bins(weights);
+    subset
+        .par_iter()
+        .with_min_len(CHUNK)
+        .map(|&r| dot(rows.row(r), &bins))
+        .collect()
+}
+
+/// The element-wise sum of `parts`, added in order.
+fn add_up(parts: Vec<Vec<f64>>, len: usize) -> Vec<f64> {
+    parts
+        .into_iter()
+        .reduce(|mut total, part| {
+            total.iter_mut().zip(&part).for_each(|(t, p)| *t += p);
+            total
+        })
+        .unwrap_or_else(|| vec![0.0; len])
+}
+
+/// A fit stops when the Newton decrement, about twice the gap between the objective and
+/// its minimum, falls below this: far below what moves a ranking, and a few steps short of
+/// the rounding noise of a mean over many rows.
+const TOLERANCE: f64 = 1e-10;
 
 /// The most Newton steps one fit takes.
 const MAX_STEPS: usize = 200;
@@ -271,6 +349,8 @@ pub(crate) fn stratified_sample(won: &[bool], cap: usize) -> Vec<usize> {
 /// The strength with the least out-of-fold log-loss (steadier than AUC on small folds), and
 /// its mean out-of-fold AUC, over the rows of `sample`. `grid` is tried from the strongest
 /// down, each fit warm-started from the previous one in its fold; ties keep the stronger.
+/// The search stops once [`PATIENCE`] strengths in a row do worse than the best: held-out
+/// loss falls then rises along the path, and the weakest strengths are the slowest to fit.
 /// Folds are fitted in parallel and combined in fold order, so the choice is deterministic.
 pub(crate) fn choose_l2(
     rows: &EncodedRows,
@@ -281,59 +361,83 @@ pub(crate) fn choose_l2(
 ) -> Result<(f64, f64)> {
     let sample_won: Vec<bool> = sample.iter().map(|&r| won[r]).collect();
     let assignment = stratified_folds(&sample_won, folds);
+    let mut folds: Vec<Fold> = (0..folds)
+        .map(|fold| {
+            let (held, train): (Vec<usize>, Vec<usize>) =
+                (0..sample.len()).partition(|&i| assignment[i] == fold);
+            Fold {
+                held: held.iter().map(|&i| sample[i]).collect(),
+                train: train.iter().map(|&i| sample[i]).collect(),
+                weights: vec![0.0; rows.columns],
+                curvature: None,
+            }
+        })
+        .collect();
     let mut strengths = grid.to_vec();
     strengths.sort_by(|a, b| b.total_cmp(a));
-    // Per fold, per strength: (AUC if defined, held-out log-loss).
-    let per_fold: Vec<Vec<(Option<f64>, f64)>> = (0..folds)
-        .into_par_iter()
-        .map(|fold| {
-            let in_fold = |want: bool| -> Vec<usize> {
-                (0..sample.len())
-                    .filter(|&i| (assignment[i] == fold) == want)
-                    .map(|i| sample[i])
-                    .collect()
-            };
-            let (held, train) = (in_fold(true), in_fold(false));
-            let labels: Vec<bool> = held.iter().map(|&r| won[r]).collect();
-            let mut weights = vec![0.0; rows.columns];
-            strengths
-                .iter()
-                .map(|&l2| {
-                    let problem = Problem {
-                        rows,
-                        won,
-                        subset: &train,
-                        l2,
-                    };
-                    weights = problem.fit(std::mem::take(&mut weights), None)?.0;
-                    let scores: Vec<f64> =
-                        held.iter().map(|&r| dot(rows.row(r), &weights)).collect();
-                    let log_loss = scores
-                        .iter()
-                        .zip(&labels)
-                        .map(|(&z, &w)| if w { softplus(-z) } else { softplus(z) })
-                        .sum::<f64>();
-                    Ok((roc_auc(&scores, &labels), log_loss))
-                })
-                .collect::<Result<Vec<_>>>()
-        })
-        .collect::<Result<Vec<_>>>()?;
+    // (strength, mean AUC, summed held-out log-loss) of the best so far.
     let mut best: Option<(f64, f64, f64)> = None;
-    for (s, &l2) in strengths.iter().enumerate() {
-        let aucs: Vec<f64> = per_fold.iter().filter_map(|f| f[s].0).collect();
-        let log_loss: f64 = per_fold.iter().map(|f| f[s].1).sum();
+    let mut worse_since_best = 0;
+    for l2 in strengths {
+        let scored: Vec<(Option<f64>, f64)> = folds
+            .par_iter_mut()
+            .map(|fold| fold.fit_and_score(rows, won, l2))
+            .collect::<Result<_>>()?;
+        let aucs: Vec<f64> = scored.iter().filter_map(|s| s.0).collect();
         let mean_auc = aucs.iter().sum::<f64>() / aucs.len().max(1) as f64;
+        let log_loss: f64 = scored.iter().map(|s| s.1).sum();
         if best.is_none_or(|(_, _, loss)| log_loss < loss) {
             best = Some((l2, mean_auc, log_loss));
+            worse_since_best = 0;
+        } else {
+            worse_since_best += 1;
+            if worse_since_best == PATIENCE {
+                break;
+            }
         }
     }
     best.map(|(l2, auc, _)| (l2, auc))
         .ok_or_else(|| Error::validation("predictive.l2_grid", "[]", "no strength to try"))
 }
 
-/// The linear score (log-odds) of an encoded row.
-pub(crate) fn log_odds(row: &[(u32, f64)], weights: &[f64]) -> f64 {
-    dot(row, weights)
+/// How many strengths in a row may do worse than the best before the search stops.
+const PATIENCE: usize = 2;
+
+/// One cross-validation fold: its rows, and its fit along the strengths so far.
+struct Fold {
+    held: Vec<usize>,
+    train: Vec<usize>,
+    weights: Vec<f64>,
+    curvature: Option<Curvature>,
+}
+
+impl Fold {
+    /// Fit the training rows at `l2`, from the previous strength's fit, and score the held-out
+    /// rows: their AUC (if defined) and summed log-loss.
+    fn fit_and_score(
+        &mut self,
+        rows: &EncodedRows,
+        won: &[bool],
+        l2: f64,
+    ) -> Result<(Option<f64>, f64)> {
+        let problem = Problem {
+            rows,
+            won,
+            subset: &self.train,
+            l2,
+        };
+        let (weights, curvature) =
+            problem.fit(std::mem::take(&mut self.weights), self.curvature.take())?;
+        let scores = margins(rows, &self.held, &weights);
+        let labels: Vec<bool> = self.held.iter().map(|&r| won[r]).collect();
+        let log_loss = scores
+            .iter()
+            .zip(&labels)
+            .map(|(&z, &w)| if w { softplus(-z) } else { softplus(z) })
+            .sum::<f64>();
+        (self.weights, self.curvature) = (weights, Some(curvature));
+        Ok((roc_auc(&scores, &labels), log_loss))
+    }
 }
 
 #[cfg(test)]
@@ -341,12 +445,16 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn rows_from(dense: &[Vec<f64>]) -> EncodedRows {
+    /// Rows with an intercept, then `dense`'s columns penalised by `scales`; the columns in
+    /// `steps` are bins whose weights are taken on steps.
+    fn rows_from(dense: &[Vec<f64>], scales: &[f64], steps: Vec<Range<usize>>) -> EncodedRows {
         let mut rows = EncodedRows {
             tokens: Vec::new(),
             starts: vec![0],
             entries: Vec::new(),
             columns: dense[0].len() + 1,
+            penalties: std::iter::once(0.0).chain(scales.iter().copied()).collect(),
+            steps,
         };
         for row in dense {
             rows.entries.push((0, 1.0));
@@ -361,26 +469,39 @@ mod tests {
     }
 
     proptest! {
+        /// The gradient and the curvature against finite differences of the loss and the
+        /// gradient, with two of the columns taken as bins under step weights.
         #[test]
-        fn gradient_matches_finite_differences(
+        fn derivatives_match_finite_differences(
             data in prop::collection::vec((prop::collection::vec(-2.0f64..2.0, 3), any::<bool>()), 2..20),
             weights in prop::collection::vec(-1.5f64..1.5, 4),
             l2 in 0.0f64..1.0,
+            scales in prop::collection::vec(0.0f64..10.0, 3),
         ) {
             let dense: Vec<Vec<f64>> = data.iter().map(|d| d.0.clone()).collect();
             let won: Vec<bool> = data.iter().map(|d| d.1).collect();
-            let rows = rows_from(&dense);
+            let rows = rows_from(&dense, &scales, std::iter::once(2..4).collect());
             let subset: Vec<usize> = (0..won.len()).collect();
             let problem = Problem { rows: &rows, won: &won, subset: &subset, l2 };
-            let gradient = problem.gradient(&weights);
+            let loss = |w: &[f64]| problem.loss(&problem.margins(w), w);
+            let gradient = |w: &[f64]| problem.gradient(&problem.margins(w), w);
+            let at = gradient(&weights);
+            let Curvature(curvature) = problem.curvature(&problem.margins(&weights));
+            let h = 1e-6;
             for j in 0..weights.len() {
-                let h = 1e-6;
                 let mut up = weights.clone();
                 up[j] += h;
                 let mut down = weights.clone();
                 down[j] -= h;
-                let numeric = (problem.loss(&up) - problem.loss(&down)) / (2.0 * h);
-                prop_assert!((numeric - gradient[j]).abs() < 1e-6, "{} vs {}", numeric, gradient[j]);
+                let slope = (loss(&up) - loss(&down)) / (2.0 * h);
+                prop_assert!((slope - at[j]).abs() < 1e-6, "{} vs {}", slope, at[j]);
+                let (g_up, g_down) = (gradient(&up), gradient(&down));
+                for k in 0..weights.len() {
+                    let penalty = if j == k { l2 * rows.penalties[j] } else { 0.0 };
+                    let bend = (g_up[k] - g_down[k]) / (2.0 * h);
+                    let exact = curvature[j * weights.len() + k] + penalty;
+                    prop_assert!((bend - exact).abs() < 1e-6, "({}, {}): {} vs {}", j, k, bend, exact);
+                }
             }
         }
     }
@@ -391,7 +512,7 @@ mod tests {
             .map(|i| vec![(i % 7) as f64 - 3.0, ((i * 13) % 5) as f64])
             .collect();
         let won: Vec<bool> = (0..200).map(|i| (i % 7) + (i * 13 % 5) > 4).collect();
-        let rows = rows_from(&dense);
+        let rows = rows_from(&dense, &[1.0, 1.0], Vec::new());
         let subset: Vec<usize> = (0..200).collect();
         let problem = Problem {
             rows: &rows,
@@ -400,9 +521,30 @@ mod tests {
             l2: 0.01,
         };
         let (weights, _) = problem.fit(vec![0.0; 3], None).unwrap();
-        let gradient = problem.gradient(&weights);
-        assert!(gradient.iter().all(|g| g.abs() < 1e-8), "{gradient:?}");
+        let gradient = problem.gradient(&problem.margins(&weights), &weights);
+        // The fit stops once gᵀ·H⁻¹·g < 1e-10, so |g|² < λmax(H)·1e-10, and λmax(H) is at
+        // most its trace: below 0.25·(1 + 3² + 4²) + 2·0.01 < 6.6 for these rows.
+        assert!(gradient.iter().all(|g| g.abs() < 2.6e-5), "{gradient:?}");
         assert!(weights[1] > 0.0 && weights[2] > 0.0, "{weights:?}");
+    }
+
+    #[test]
+    fn a_column_penalised_harder_takes_less_of_the_effect() {
+        // Two copies of one feature: the loss sees only their sum, so the penalty alone
+        // splits it, w₁·s₁ = w₂·s₂, and the copy penalised ten times harder gets a tenth.
+        let dense: Vec<Vec<f64>> = (0..300).map(|i| vec![(i % 5) as f64 - 2.0; 2]).collect();
+        let won: Vec<bool> = (0..300).map(|i| i % 5 + i % 3 > 3).collect();
+        let rows = rows_from(&dense, &[1.0, 10.0], Vec::new());
+        let subset: Vec<usize> = (0..300).collect();
+        let problem = Problem {
+            rows: &rows,
+            won: &won,
+            subset: &subset,
+            l2: 0.05,
+        };
+        let (weights, _) = problem.fit(vec![0.0; 3], None).unwrap();
+        assert!(weights[1] > 0.1, "{weights:?}");
+        assert!((weights[1] - 10.0 * weights[2]).abs() < 1e-6, "{weights:?}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! [`Lead`], a map built from a CSV row or a host's own struct all score alike once they
 //! implement [`FieldLookup`].
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::fields::FieldValue;
@@ -15,23 +16,45 @@ use crate::record::Value;
 pub trait FieldLookup {
     /// The value of `field`, [`Value::Null`] when the record has none.
     fn field(&self, name: &str) -> Value;
+
+    /// [`field`](FieldLookup::field), borrowed when the record holds the value: predictive
+    /// models read every field of every lead, and copying text each time would cost more
+    /// than finding it. Implement it when values are stored as [`Value`]s.
+    fn field_ref(&self, name: &str) -> Cow<'_, Value> {
+        Cow::Owned(self.field(name))
+    }
 }
+
+/// What a map without the field lends.
+static NULL: Value = Value::Null;
 
 impl FieldLookup for BTreeMap<String, Value> {
     fn field(&self, name: &str) -> Value {
-        self.get(name).cloned().unwrap_or(Value::Null)
+        self.field_ref(name).into_owned()
+    }
+
+    fn field_ref(&self, name: &str) -> Cow<'_, Value> {
+        Cow::Borrowed(self.get(name).unwrap_or(&NULL))
     }
 }
 
 impl FieldLookup for HashMap<String, Value> {
     fn field(&self, name: &str) -> Value {
-        self.get(name).cloned().unwrap_or(Value::Null)
+        self.field_ref(name).into_owned()
+    }
+
+    fn field_ref(&self, name: &str) -> Cow<'_, Value> {
+        Cow::Borrowed(self.get(name).unwrap_or(&NULL))
     }
 }
 
 impl<T: FieldLookup + ?Sized> FieldLookup for &T {
     fn field(&self, name: &str) -> Value {
         (**self).field(name)
+    }
+
+    fn field_ref(&self, name: &str) -> Cow<'_, Value> {
+        (**self).field_ref(name)
     }
 }
 

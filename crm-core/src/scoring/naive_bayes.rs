@@ -103,6 +103,8 @@ mod tests {
             starts: vec![0; 7],
             entries: Vec::new(),
             columns: 1,
+            penalties: vec![0.0],
+            steps: Vec::new(),
         };
         let table = FrequencyTable::count(&rows, &won, &[3], vec![2]);
         // Odoo: P(won) = 4/6; P(a|won) = 3.1 / (3.1 + 1.1); P(a|lost) = 0.1 / (0.1 + 2.1).

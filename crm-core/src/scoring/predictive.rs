@@ -10,6 +10,7 @@
 //! A [`Prediction`] explains itself: the log-odds of the average training lead plus one
 //! [`Factor`] per field, so `probability = σ(base_log_odds + Σ contributions)`.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -206,8 +207,7 @@ pub fn train<R: FieldLookup>(
             min_won: config.min_won,
         });
     }
-    let encoder = FieldEncoder::fit(fields, records, config.encoding);
-    let rows = encoder.encode_all(records);
+    let (encoder, rows) = FieldEncoder::fit_encode(fields, records, config.encoding);
     let mut summary = TrainingSummary {
         algorithm: config.algorithm,
         closed: won.len(),
@@ -250,12 +250,19 @@ pub fn train<R: FieldLookup>(
             };
             let all: Vec<usize> = (0..won.len()).collect();
             let (weights, _) = fit_on(&all, start, curvature)?;
-            let mut field_means = vec![0.0; encoder.fields.len()];
+            // A field's mean contribution is its weights times its columns' means.
+            let mut column_sums = vec![0.0; rows.columns];
             for r in 0..rows.len() {
-                let contributions = field_contributions(&encoder, rows.row(r), &weights);
-                for (mean, c) in field_means.iter_mut().zip(contributions) {
-                    *mean += c / rows.len() as f64;
+                for &(column, value) in rows.row(r) {
+                    column_sums[column as usize] += value;
                 }
+            }
+            rows.to_steps(&mut column_sums);
+            let offsets = encoder.offsets();
+            let mut field_means = vec![0.0; encoder.fields.len()];
+            for column in 1..rows.columns {
+                let field = offsets.partition_point(|&o| o <= column) - 1;
+                field_means[field] += weights[column] * column_sums[column] / rows.len() as f64;
             }
             Learned::Logistic {
                 weights,
@@ -270,49 +277,52 @@ pub fn train<R: FieldLookup>(
     }))
 }
 
-/// Each field's part of `Σ w·x` for an encoded row (intercept excluded).
-fn field_contributions(encoder: &FieldEncoder, row: &[(u32, f64)], weights: &[f64]) -> Vec<f64> {
-    let offsets = encoder.offsets();
-    let mut contributions = vec![0.0; encoder.fields.len()];
-    for &(column, value) in &row[1..] {
-        let field = offsets.partition_point(|&o| o <= column as usize) - 1;
-        contributions[field] += weights[column as usize] * value;
-    }
-    contributions
+/// The token `encoding` gives `record`'s value.
+fn token(record: &impl FieldLookup, encoding: &FieldEncoding) -> usize {
+    encoding.encode_with(&record.field_ref(encoding.field()), |_, _| ())
 }
 
 impl PredictiveModel {
     /// The chance that `record` is won, with its factors.
     pub fn predict(&self, record: &impl FieldLookup) -> Prediction {
-        let (mut tokens, mut row) = (Vec::new(), Vec::new());
-        self.encoder.encode_record(record, &mut tokens, &mut row);
-        let label = |f: usize| self.encoder.fields[f].token_label(tokens[f] as usize);
-        let field = |f: usize| self.encoder.fields[f].field().to_owned();
         let (base_log_odds, mut factors) = match &self.learned {
             Learned::Logistic {
                 weights,
                 field_means,
             } => {
-                let base = weights[0] + field_means.iter().sum::<f64>();
-                let contributions = field_contributions(&self.encoder, &row, weights);
-                let factors: Vec<Factor> = contributions
+                let mut offset = 1;
+                let factors: Vec<Factor> = self
+                    .encoder
+                    .fields
                     .iter()
                     .zip(field_means)
-                    .enumerate()
-                    .map(|(f, (c, mean))| Factor {
-                        field: field(f),
-                        value: label(f),
-                        contribution: c - mean,
+                    .map(|(encoding, mean)| {
+                        let mut contribution = 0.0;
+                        let token = encoding
+                            .encode_with(&record.field_ref(encoding.field()), |column, x| {
+                                contribution += weights[offset + column as usize] * x
+                            });
+                        offset += encoding.width();
+                        Factor {
+                            field: encoding.field().to_owned(),
+                            value: encoding.token_label(token),
+                            contribution: contribution - mean,
+                        }
                     })
                     .collect();
-                (base, factors)
+                (weights[0] + field_means.iter().sum::<f64>(), factors)
             }
             Learned::NaiveBayes(table) => {
-                let factors: Vec<Factor> = (0..tokens.len())
-                    .filter_map(|f| {
-                        table.evidence(f, tokens[f]).map(|contribution| Factor {
-                            field: field(f),
-                            value: label(f),
+                let factors: Vec<Factor> = self
+                    .encoder
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(f, encoding)| {
+                        let token = token(record, encoding);
+                        table.evidence(f, token as u32).map(|contribution| Factor {
+                            field: encoding.field().to_owned(),
+                            value: encoding.token_label(token),
                             contribution,
                         })
                     })
@@ -331,17 +341,36 @@ impl PredictiveModel {
 
     /// The chance that `record` is won, without explanation (for ranking many leads).
     pub fn probability(&self, record: &impl FieldLookup) -> f64 {
-        let (mut tokens, mut row) = (Vec::new(), Vec::new());
-        self.encoder.encode_record(record, &mut tokens, &mut row);
-        match &self.learned {
-            Learned::Logistic { weights, .. } => sigmoid(logistic::log_odds(&row, weights)),
-            Learned::NaiveBayes(table) => {
-                let evidence: f64 = (0..tokens.len())
-                    .filter_map(|f| table.evidence(f, tokens[f]))
-                    .sum();
-                sigmoid(table.base_log_odds() + evidence)
+        let fields = &self.encoder.fields;
+        let log_odds = match &self.learned {
+            Learned::Logistic { weights, .. } => {
+                let (mut log_odds, mut offset) = (weights[0], 1);
+                for encoding in fields {
+                    encoding.encode_with(&record.field_ref(encoding.field()), |column, x| {
+                        log_odds += weights[offset + column as usize] * x
+                    });
+                    offset += encoding.width();
+                }
+                log_odds
             }
-        }
+            Learned::NaiveBayes(table) => {
+                let evidence: f64 = (fields.iter().enumerate())
+                    .filter_map(|(f, encoding)| table.evidence(f, token(record, encoding) as u32))
+                    .sum();
+                table.base_log_odds() + evidence
+            }
+        };
+        sigmoid(log_odds)
+    }
+
+    /// The [`probability`](PredictiveModel::probability) of each of `records`, in order,
+    /// computed in parallel: ranking a whole pipeline at once.
+    pub fn probabilities<R: FieldLookup + Sync>(&self, records: &[R]) -> Vec<f64> {
+        records
+            .par_iter()
+            .with_min_len(1024)
+            .map(|record| self.probability(record))
+            .collect()
     }
 
     /// The model as a JSON document.
