@@ -4,6 +4,8 @@
 //!
 //! What happens on a likely duplicate is the kind's [`DuplicatePolicy`].
 
+use std::collections::HashMap;
+
 use crm_core::dedup::{Deduper, Explanation, FieldSpec};
 use crm_core::id::{RecordId, TenantId};
 use crm_core::model::{Account, Contact, Lead};
@@ -11,7 +13,7 @@ use crm_core::record::Row;
 use crm_core::store::ReadStore;
 use uuid::Uuid;
 
-use crate::{Entity, Error, ObjectKind, Record, Result, UnitOfWork};
+use crate::{Entity, Error, ObjectKind, Predicate, Query, Record, Result, UnitOfWork};
 
 /// What the engine does when a record being created or changed looks like an existing one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -134,14 +136,26 @@ pub(crate) async fn find_duplicates<T: Entity>(
     let ids = reader
         .records_with_keys(T::KIND, tenant, &deduper.keys(&cells), MAX_KEY_HOLDERS)
         .await?;
-    let mut candidates = Vec::new();
-    for id in ids.into_iter().filter(|id| Some(*id) != exclude) {
-        let stored = reader.get_any::<T>(tenant, T::Id::from_uuid(id)).await?;
-        if let Some(record) = stored.filter(|r| !r.is_deleted()) {
-            let cells = record.duplicate_cells();
-            candidates.push((record, cells));
-        }
+    let ids: Vec<Uuid> = ids.into_iter().filter(|id| Some(*id) != exclude).collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
+    // One statement for all candidates (a common name brings dozens), in key order.
+    let mut stored = reader
+        .list::<T>(
+            tenant,
+            &Query::filter(Predicate::is_in("id", ids.iter().copied())).unpaged(),
+        )
+        .await?;
+    let rank: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    stored.sort_by_key(|r| rank.get(&r.id.uuid()).copied());
+    let candidates = stored
+        .into_iter()
+        .map(|record| {
+            let cells = record.duplicate_cells();
+            (record, cells)
+        })
+        .collect();
     let model = deduper.prior_model();
     Ok(deduper
         .score_candidates(&model, &cells, candidates, MATCH_PROBABILITY)

@@ -21,7 +21,9 @@ use crm_core::id::TenantId;
 use crm_core::query::Query as CrmQuery;
 use crm_core::record::{Meta, ObjectKind, Row};
 use crm_core::store::{ReadStore, Store, Transaction};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement, UnionType,
+};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
@@ -368,27 +370,52 @@ async fn records_with_keys<C: ConnectionTrait>(
     keys: &[String],
     max_holders: usize,
 ) -> Result<Vec<Uuid>> {
-    let mut found: Vec<Uuid> = Vec::new();
-    for key in keys {
-        let stmt = Query::select()
+    // One statement for all keys: each key's holders, at most one past the limit (so a key
+    // over it is known to be and skipped), as a union of limited sub-selects.
+    let holders = |position: usize, key: &str| {
+        let limited = Query::select()
+            .expr_as(Expr::val(position as i64), Alias::new("position"))
             .column(Alias::new("record_id"))
             .from(Alias::new("dedup_keys"))
             .and_where(col("tenant").eq(tenant.0))
             .and_where(col("object").eq(kind.as_str()))
-            .and_where(col("key").eq(key.as_str()))
+            .and_where(col("key").eq(key))
             .limit(max_holders as u64 + 1)
             .to_owned();
-        let rows = conn
-            .query_all(&stmt)
-            .await
-            .map_err(|e| Error::storage(format!("look up {kind} keys"), e))?;
-        if rows.len() > max_holders {
-            continue;
+        Query::select()
+            .column(Alias::new("position"))
+            .column(Alias::new("record_id"))
+            .from_subquery(limited, Alias::new(format!("k{position}")))
+            .to_owned()
+    };
+    let mut members = keys.iter().enumerate().map(|(i, key)| holders(i, key));
+    let Some(mut stmt) = members.next() else {
+        return Ok(Vec::new());
+    };
+    for member in members {
+        stmt.union(UnionType::All, member);
+    }
+    let context = || format!("look up {kind} keys");
+    let rows = conn
+        .query_all(&stmt)
+        .await
+        .map_err(|e| Error::storage(context(), e))?;
+    let mut by_key: Vec<Vec<Uuid>> = vec![Vec::new(); keys.len()];
+    for row in rows {
+        let position: i64 = row
+            .try_get_by_index(0)
+            .map_err(|e| Error::storage(context(), e))?;
+        let id: Uuid = row
+            .try_get_by_index(1)
+            .map_err(|e| Error::storage(context(), e))?;
+        if let Some(holders) = by_key.get_mut(position as usize) {
+            holders.push(id);
         }
-        for row in rows {
-            let id: Uuid = row
-                .try_get_by_index(0)
-                .map_err(|e| Error::storage(format!("look up {kind} keys"), e))?;
+    }
+    // Keys in the order given, each record once.
+    let mut found: Vec<Uuid> = Vec::new();
+    for holders in by_key.into_iter().filter(|h| h.len() <= max_holders) {
+        for id in holders {
             if !found.contains(&id) {
                 found.push(id);
             }
