@@ -7,15 +7,20 @@
 //! value parsers an import would use. Rows refer to each other by name (an account by its
 //! short name, a user by their name), as a sheet would; a name that matches nothing is an
 //! error, never a silent gap. Times are relative to a fixed "now", so every load is identical.
+//!
+//! The deals sit in one stored pipeline with their stage history: each deal was opened in the
+//! first stage and moved on, stage by stage, to where it is today (or to won or lost), every
+//! move checked and applied by the pipeline and kept as a `StageChange`, the way an import of
+//! a sales team's past would write them.
 
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Timelike, Utc};
-use crm::id::{ContactId, TagId, TenantId, UserId};
+use crm::id::{ContactId, PipelineId, TagId, TenantId, UserId};
 use crm::model::{
-    Account, Activity, ActivityKind as Kind, Contact, Department, Lead, LeadStatus, Opportunity,
-    Tag, Team, User,
+    self, Account, Activity, ActivityKind as Kind, Contact, Department, ForecastCategory, Lead,
+    LeadStatus, MoveEvidence, Opportunity, Pipeline, StageChange, StageMove, Tag, Team, User,
 };
 use crm::value::{CompanyName, Currency, Email, Money, PersonName, Phone, PhoneKind, Region};
 use crm::{Actor, Crm, Record, UnitOfWork};
@@ -37,28 +42,60 @@ pub fn now() -> Result<DateTime<Utc>> {
     Ok(DateTime::parse_from_rfc3339("2026-03-02T09:00:00+08:00")?.to_utc())
 }
 
-/// A stage of the sales pipeline, with the follow-up that typically happens in it and the
-/// next step that moves a deal on.
-pub struct Stage {
+/// The name of the stored pipeline the deals move through.
+pub const PIPELINE_NAME: &str = "直销 Direct sales";
+
+/// The key of the stage that wins a deal.
+const WON: &str = "won";
+
+/// The key of the stage that loses a deal.
+const LOST: &str = "lost";
+
+/// An open stage of the sales pipeline: how it is stored, the follow-up that typically
+/// happens in it and the next step that moves a deal on.
+struct Stage {
     /// The stage key stored on opportunities.
-    pub key: &'static str,
+    key: &'static str,
     /// What the sales team calls it.
-    pub label: &'static str,
+    label: &'static str,
+    /// The default win probability of its deals, in percent.
+    probability: u8,
+    /// Where its deals count in a forecast.
+    forecast: ForecastCategory,
+    /// A deal left in it longer than this many days is rotting (停滞).
+    rot_after_days: u32,
+    /// How many days a deal typically spent in it before moving on, in the book's history.
+    typical_days: i64,
     /// The follow-up logged while a deal is in this stage.
     step: (Kind, &'static str),
     /// The step planned to move a deal on from it.
     next: (Kind, &'static str),
 }
 
-/// The pipeline, in order.
+/// The open stages of the pipeline, in order; won and lost follow them.
 #[rustfmt::skip]
-pub const PIPELINE: [Stage; 5] = [
-    Stage { key: "qualification",   label: "初步接洽", step: (Kind::Call,    "电话沟通，初步了解需求"),     next: (Kind::Visit, "预约上门调研") },
-    Stage { key: "needs_analysis",  label: "需求分析", step: (Kind::Visit,   "现场调研，梳理业务流程"),     next: (Kind::Task,  "输出需求调研报告") },
-    Stage { key: "proposal",        label: "方案报价", step: (Kind::Meeting, "方案汇报与产品演示"),         next: (Kind::Task,  "按客户反馈修改方案并重新报价") },
-    Stage { key: "negotiation",     label: "商务谈判", step: (Kind::Meeting, "商务谈判：价格与付款条件"),   next: (Kind::Task,  "提交最终报价，申请特价审批") },
-    Stage { key: "contract_review", label: "合同审批", step: (Kind::Task,    "合同条款修订，提交法务审批"), next: (Kind::Task,  "跟进客户盖章回传合同") },
+const PIPELINE: [Stage; 5] = [
+    Stage { key: "qualification",   label: "初步接洽", probability: 10, forecast: ForecastCategory::Pipeline, rot_after_days: 14, typical_days: 8,  step: (Kind::Call,    "电话沟通，初步了解需求"),     next: (Kind::Visit, "预约上门调研") },
+    Stage { key: "needs_analysis",  label: "需求分析", probability: 25, forecast: ForecastCategory::Pipeline, rot_after_days: 21, typical_days: 12, step: (Kind::Visit,   "现场调研，梳理业务流程"),     next: (Kind::Task,  "输出需求调研报告") },
+    Stage { key: "proposal",        label: "方案报价", probability: 50, forecast: ForecastCategory::BestCase, rot_after_days: 21, typical_days: 14, step: (Kind::Meeting, "方案汇报与产品演示"),         next: (Kind::Task,  "按客户反馈修改方案并重新报价") },
+    Stage { key: "negotiation",     label: "商务谈判", probability: 70, forecast: ForecastCategory::BestCase, rot_after_days: 14, typical_days: 10, step: (Kind::Meeting, "商务谈判：价格与付款条件"),   next: (Kind::Task,  "提交最终报价，申请特价审批") },
+    Stage { key: "contract_review", label: "合同审批", probability: 90, forecast: ForecastCategory::Commit,   rot_after_days: 10, typical_days: 6,  step: (Kind::Task,    "合同条款修订，提交法务审批"), next: (Kind::Task,  "跟进客户盖章回传合同") },
 ];
+
+/// The pipeline as stored: the stages of [`PIPELINE`], then won and lost. Any move is allowed
+/// and any lost reason accepted.
+fn pipeline() -> Result<Pipeline> {
+    let open = PIPELINE.iter().map(|s| {
+        model::Stage::open(s.key, s.label, s.probability)
+            .forecast(s.forecast)
+            .rots_after(s.rot_after_days)
+    });
+    let closed = [
+        model::Stage::won(WON, "赢单"),
+        model::Stage::lost(LOST, "输单"),
+    ];
+    Ok(Pipeline::new(PIPELINE_NAME, open.chain(closed).collect())?)
+}
 
 /// A cell of the tables below, which are laid out like the sheets a sales team keeps.
 type Cell = &'static str;
@@ -494,22 +531,25 @@ fn contact((_, name, title, phone, email): ContactRow, customer: &Customer) -> R
     Ok(contact)
 }
 
-/// The deals, each with its latest follow-up and either its next step (open deals) or the
-/// conversation that closed it (won and lost ones).
+/// The deals in the pipeline, each with its stage history, its latest follow-up and either
+/// its next step (open deals) or the conversation that closed it (won and lost ones).
 async fn load_deals(
     uow: &mut UnitOfWork<'_>,
     customers: &BTreeMap<&str, Customer>,
     now: DateTime<Utc>,
 ) -> Result<Vec<FollowUp>> {
+    let pipeline = uow.create_owned(None, pipeline()?).await?;
     let mut follow_ups = Vec::new();
     for (i, &(key, name, stage, amount, close, outcome)) in (0_i64..).zip(DEALS) {
         let customer = lookup(customers, "account", key)?;
-        let stage = PIPELINE
+        let reached = PIPELINE
             .iter()
-            .find(|s| s.key == stage)
+            .position(|s| s.key == stage)
             .with_context(|| format!("deal {name}: unknown stage {stage:?}"))?;
+        let stage = &PIPELINE[reached];
         let titled = |subject: &str| format!("【{name}】{subject}");
-        let mut deal = Opportunity::new(customer.account.id, name, stage.key);
+        let mut deal = Opportunity::new(customer.account.id, name, PIPELINE[0].key);
+        deal.pipeline_id = Some(pipeline.id);
         deal.contact_id = customer.contact;
         deal.amount = Some(Money::parse(amount, Currency::CNY)?);
         let close = close.parse::<NaiveDate>();
@@ -518,12 +558,13 @@ async fn load_deals(
         // Open deals were last touched 2 to 20 days ago, spread with a fixed stride so that
         // every load is the same; their next step is due 15 days after that, so the ones
         // left alone longest are overdue. Closed deals were last worked on a week before
-        // they closed.
+        // they closed. Every deal had entered that stage up to a week before that touch.
         let hour = 9 + (i % 9) as u32;
         let touched = match outcome {
             Open => 2 + i * 7 % 19,
             Won(days) | Lost(days, _) => days + 7,
         };
+        let (opened, mut moves) = past_moves(i, reached, touched + i * 5 % 8, now, hour)?;
         let (kind, subject) = stage.step;
         let touch = follow_up(
             customer,
@@ -540,24 +581,106 @@ async fn load_deals(
             }
             Won(days) => {
                 let at = day_at(now, -days, hour)?;
-                deal.win(at)?;
+                moves.push((WON, at, None));
                 follow_up(customer, Kind::Visit, &titled("合同签署，赢单"), at, true)
             }
             Lost(days, reason) => {
                 let at = day_at(now, -days, hour)?;
-                deal.lose(at, reason)?;
+                moves.push((LOST, at, Some(reason)));
                 let subject = titled(&format!("输单回访：{reason}"));
                 follow_up(customer, Kind::Call, &subject, at, true)
             }
         };
+        let history = replay(&pipeline.data, &mut deal, opened, &moves)
+            .with_context(|| format!("deal {name}: stage history"))?;
         deal.last_activity_at = next.activity.done_at.or(touch.activity.done_at);
         let deal = uow.create_owned(customer.account.meta.owner, deal).await?;
+        let changes = history
+            .into_iter()
+            .map(|(step, entered_from_at, at)| {
+                stage_change(&deal, pipeline.id, step, entered_from_at, at)
+            })
+            .collect();
+        uow.create_many(deal.meta.owner, changes).await?;
         for mut follow_up in [touch, next] {
             follow_up.activity.opportunity_id = Some(deal.id);
             follow_ups.push(follow_up);
         }
     }
     Ok(follow_ups)
+}
+
+/// A move in a deal's past: the stage it entered, when, and why it was lost (for the lost
+/// stage).
+type PastMove = (&'static str, DateTime<Utc>, Option<&'static str>);
+
+/// When deal number `i` was opened, and the moves that took it from the first stage to the
+/// stage at position `reached`, which it entered `entered` days before `now`; it spent the
+/// stage's typical number of days, give or take three, in each stage before. Every move of
+/// a deal happens at `hour`.
+fn past_moves(
+    i: i64,
+    reached: usize,
+    entered: i64,
+    now: DateTime<Utc>,
+    hour: u32,
+) -> Result<(DateTime<Utc>, Vec<PastMove>)> {
+    let mut days_ago = entered;
+    let mut moves = Vec::new();
+    for (j, pair) in PIPELINE[..=reached].windows(2).enumerate().rev() {
+        let (before, stage) = (&pair[0], &pair[1]);
+        moves.push((stage.key, day_at(now, -days_ago, hour)?, None));
+        days_ago += before.typical_days + (i * 3 + j as i64 * 5) % 7 - 3;
+    }
+    moves.reverse();
+    Ok((day_at(now, -days_ago, hour)?, moves))
+}
+
+/// A move replayed on a deal not yet stored: the checked step, when the deal had entered the
+/// stage it left, and when it moved.
+type AppliedMove = (StageMove, DateTime<Utc>, DateTime<Utc>);
+
+/// Open `deal` in the first stage at `opened` and make `moves` as the engine does: each one
+/// checked by the pipeline, then applied (which also wins or loses the deal). Returns each
+/// applied move with when the deal had entered the stage it left, and when it moved.
+fn replay(
+    pipeline: &Pipeline,
+    deal: &mut Opportunity,
+    opened: DateTime<Utc>,
+    moves: &[PastMove],
+) -> Result<Vec<AppliedMove>> {
+    deal.stage_entered_at = Some(opened);
+    let mut applied = Vec::with_capacity(moves.len());
+    for &(to, at, lost_reason) in moves {
+        let evidence = MoveEvidence {
+            lost_reason: lost_reason.map(Into::into),
+            ..MoveEvidence::default()
+        };
+        let step = pipeline.check_move(deal, to, &evidence)?;
+        let entered_from_at = deal.stage_entered_at.unwrap_or(opened);
+        step.apply(deal, at)?;
+        applied.push((step, entered_from_at, at));
+    }
+    Ok(applied)
+}
+
+/// The history record of `step`, a move of the stored `deal` in pipeline `pipeline_id`.
+fn stage_change(
+    deal: &Record<Opportunity>,
+    pipeline_id: PipelineId,
+    step: StageMove,
+    entered_from_at: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> StageChange {
+    StageChange {
+        opportunity_id: deal.id,
+        pipeline_id,
+        from_stage: step.from,
+        to_stage: step.to.key,
+        at,
+        entered_from_at,
+        seconds_in_from_stage: (at - entered_from_at).num_seconds(),
+    }
 }
 
 /// The leads, and the last conversation with each one a salesperson is working on.

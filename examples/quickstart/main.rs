@@ -6,8 +6,9 @@
 //!
 //! Creates `crm-demo.db` in the current directory (or the file at `PATH`), loads the invented
 //! book of business of a B2B software vendor — its sales organisation, 50 customer accounts
-//! across China with their contacts, deals, leads and follow-ups — and prints a summary.
-//! Run it again and it finds the book already there and only prints the summary.
+//! across China with their contacts, deals in a sales pipeline, leads and follow-ups — and
+//! prints a summary. Run it again and it finds the book already there and only prints the
+//! summary.
 //!
 //! What it shows:
 //! - opening the engine on an embedded SQLite file (`Crm::open`), with deterministic ids so
@@ -17,6 +18,14 @@
 //!   the whole book or, if any row fails, nothing;
 //! - reading (here): counts, filtered and sorted queries, a record's audit trail, and a
 //!   duplicate check of a customer typed differently, with the reasons it matched;
+//! - the pipeline report (here): the deals sit in a stored pipeline with their stage history
+//!   (in `book.rs`), so `Crm::pipeline_report` gives the funnel — deals, amount, weighted
+//!   amount, conversion and days per stage, the open and weighted totals and the win rate;
+//!   `Crm::forecast` gives next quarter's weighted forecast rolled up owner → team →
+//!   department; and the pipeline's rot limits find the deals left too long in a stage;
+//! - lead scoring (in `scoring.rs`): a points model (`scoring.json`) with fit rules on a
+//!   lead's fields and engagement rules on its follow-ups, scoring every lead and printing the
+//!   top ten with grade, MQL flag and the rules that weighed most;
 //! - access (in `access.rs`): roles with scopes for a manager and two reps, what each sees,
 //!   and a public pool (公海) one rep may claim from and another may not;
 //! - automation (in `automation.rs`): a rule file (`rules.json`) loaded and installed, the
@@ -28,19 +37,20 @@
 mod access;
 mod automation;
 mod book;
+mod scoring;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use crm::audit::AuditAction;
-use crm::id::{AccountId, SequentialIdGen, UserId};
-use crm::model::{Account, Opportunity};
+use crm::id::{AccountId, DepartmentId, SequentialIdGen, TeamId, UserId};
+use crm::model::{Account, ForecastCategory, ForecastFigures, StageOutcome};
 use crm::query::{Predicate, Query, Sort};
-use crm::value::{CompanyName, Currency, Money, Phone, Region};
+use crm::value::{CompanyName, Phone, Region};
 use crm::{Actor, Crm, Record};
-use rust_decimal::Decimal;
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -71,6 +81,7 @@ async fn main() -> Result<()> {
             .format("%Y-%m-%d %H:%M %:z")
     );
     print_summary(&crm, &admin, now).await?;
+    scoring::run(&crm, &admin, now).await?;
     access::run(&crm, &admin).await?;
     automation::run(&crm, &admin, now, 4).await?;
 
@@ -103,7 +114,6 @@ async fn print_summary(crm: &Crm, actor: &Actor, now: DateTime<Utc>) -> Result<(
 
     let accounts = crm.accounts().list(actor, &all.clone().unpaged()).await?;
     println!("Top provinces 客户地区: {}", top_provinces(&accounts, 5));
-    print_pipeline(crm, actor).await?;
 
     // Names for the lists below, from the rows already read rather than a query per line.
     let short_names: HashMap<AccountId, &str> = accounts
@@ -113,6 +123,7 @@ async fn print_summary(crm: &Crm, actor: &Actor, now: DateTime<Utc>) -> Result<(
     let users = crm.users().list(actor, &all.unpaged()).await?;
     let user_names: HashMap<UserId, &str> = users.iter().map(|u| (u.id, u.name.as_str())).collect();
     let owner_of = |owner: Option<UserId>| owner.and_then(|o| user_names.get(&o).copied());
+    print_pipeline(crm, actor, now, &short_names, &user_names).await?;
 
     let overdue = Query::filter(Predicate::lt("due_at", now).and(Predicate::is_null("done_at")))
         .sort(Sort::asc("due_at"))
@@ -201,39 +212,176 @@ async fn print_duplicate_check(crm: &Crm, actor: &Actor) -> Result<()> {
     Ok(())
 }
 
-/// The open pipeline stage by stage, then what was won and lost.
-async fn print_pipeline(crm: &Crm, actor: &Actor) -> Result<()> {
-    let with_status = |status| Query::filter(Predicate::eq("status", status)).unpaged();
-    let open = crm
-        .opportunities()
-        .list(actor, &with_status("open"))
-        .await?;
+/// The pipeline report: the funnel stage by stage with what was won and lost, next
+/// quarter's weighted forecast rolled up the organisation, and the deals rotting in a stage.
+async fn print_pipeline(
+    crm: &Crm,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    short_names: &HashMap<AccountId, &str>,
+    user_names: &HashMap<UserId, &str>,
+) -> Result<()> {
+    let named = Query::filter(Predicate::eq("name", book::PIPELINE_NAME));
+    let pipeline = crm
+        .pipelines()
+        .list(actor, &named)
+        .await?
+        .into_iter()
+        .next();
+    let pipeline = pipeline.with_context(|| format!("no pipeline 「{}」", book::PIPELINE_NAME))?;
+    let report = crm.pipeline_report(actor, pipeline.id).await?;
+    let stages = || pipeline.data.stages.iter().zip(&report.stages);
+    let open_deals: u64 = stages()
+        .filter(|(stage, _)| stage.outcome == StageOutcome::Open)
+        .map(|(_, figures)| figures.deals)
+        .sum();
     println!(
-        "Open pipeline 在途商机: {} deals, {}",
-        open.len(),
-        wan(total_yuan(&open)?)
+        "Pipeline 销售流程 「{}」: {open_deals} open deals 在途 {}, weighted 加权 {}",
+        pipeline.data.name,
+        wan(report.open_amount),
+        wan(report.weighted_amount)
     );
-    for stage in &book::PIPELINE {
-        let deals: Vec<_> = open.iter().filter(|d| d.stage == stage.key).collect();
+    println!("  stage 阶段                deals  amount 万元  weighted 加权  conv 转化  days 停留");
+    let mut closed = Vec::new();
+    for (stage, figures) in stages() {
+        if stage.outcome != StageOutcome::Open {
+            closed.push(format!(
+                "{} {}: {} deals {}",
+                stage.key,
+                stage.name,
+                figures.deals,
+                wan(figures.amount)
+            ));
+            continue;
+        }
+        let conversion = figures.conversion.map(|c| format!("{:.0}%", c * 100.0));
+        let days = figures.average_days.map(|d| format!("{d:.1}"));
         println!(
-            "  {:<16}{}  {:>2} deals  {:>9}",
+            "  {:<16}{}{:>7}{:>13.1}{:>15.1}{:>11}{:>11}",
             stage.key,
-            stage.label,
-            deals.len(),
-            wan(total_yuan(deals.iter().copied())?)
+            stage.name,
+            figures.deals,
+            figures.amount / 10_000.0,
+            figures.weighted / 10_000.0,
+            conversion.as_deref().unwrap_or("-"),
+            days.as_deref().unwrap_or("-"),
         );
     }
-    let won = crm.opportunities().list(actor, &with_status("won")).await?;
-    let lost = crm
-        .opportunities()
-        .count(actor, &with_status("lost"))
-        .await?;
+    let win_rate = report.win_rate.map(|r| format!("{:.0}%", r * 100.0));
     println!(
-        "Won 赢单: {} deals, {} · Lost 输单: {lost} deals",
-        won.len(),
-        wan(total_yuan(&won)?)
+        "  {} · win rate 赢率 {}",
+        closed.join(" · "),
+        win_rate.as_deref().unwrap_or("-")
+    );
+
+    print_forecast(crm, actor, now, user_names).await?;
+
+    // `Crm::rotting_deals` asks the engine's clock; the book's "now" is fixed, so ask the
+    // pipeline's predicate with it.
+    let rotting = Query::filter(pipeline.data.rotting(pipeline.id, now))
+        .sort(Sort::asc("stage_entered_at"))
+        .unpaged();
+    let rotting = crm.opportunities().list(actor, &rotting).await?;
+    println!(
+        "Rotting deals 停滞商机: {}, in their stage longer than its limit",
+        rotting.len()
+    );
+    for deal in &rotting {
+        let stage = pipeline.data.stage(&deal.stage);
+        let entered = deal.stage_entered_at.unwrap_or(deal.meta.created_at);
+        let owner = deal.meta.owner.and_then(|o| user_names.get(&o).copied());
+        println!(
+            "  停滞 {} 天 (限 {} 天)  {}  {} · {} ({})",
+            (now - entered).num_days(),
+            stage.and_then(|s| s.rot_after_days).unwrap_or_default(),
+            stage.map_or(deal.stage.as_str(), |s| s.name.as_str()),
+            short_names.get(&deal.account_id).copied().unwrap_or("-"),
+            deal.name,
+            owner.unwrap_or("-"),
+        );
+    }
+    Ok(())
+}
+
+/// Next quarter's forecast: the amounts per forecast category, then the weighted amount
+/// per owner, rolled up to their teams and departments (a department includes those below it).
+async fn print_forecast(
+    crm: &Crm,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    user_names: &HashMap<UserId, &str>,
+) -> Result<()> {
+    let (first, last, quarter) = next_quarter(now.with_timezone(&book::BEIJING).date_naive())?;
+    let forecast = crm.forecast(actor, first, last).await?;
+    let months = || forecast.months.values();
+    let category = |category| sum(months().filter_map(|m| m.total.by_category.get(&category)));
+    println!(
+        "Forecast 预测 {quarter} 下季度, 万元: weighted 加权 {:.1} · commit 承诺 {:.1} · best case 乐观 {:.1} · pipeline 储备 {:.1}",
+        sum(months().map(|m| &m.total.weighted)) / 10_000.0,
+        category(ForecastCategory::Commit) / 10_000.0,
+        category(ForecastCategory::BestCase) / 10_000.0,
+        category(ForecastCategory::Pipeline) / 10_000.0,
+    );
+    let all = Query::all().unpaged();
+    let teams = crm.teams().list(actor, &all).await?;
+    let teams: HashMap<TeamId, &str> = teams.iter().map(|t| (t.id, t.name.as_str())).collect();
+    let departments = crm.departments().list(actor, &all).await?;
+    let departments: HashMap<DepartmentId, &str> = departments
+        .iter()
+        .map(|d| (d.id, d.name.as_str()))
+        .collect();
+    println!(
+        "  weighted by owner 按负责人: {}",
+        weighted_by(months().map(|m| &m.by_owner), user_names)
+    );
+    println!(
+        "  → team 小组: {} → department 部门: {}",
+        weighted_by(months().map(|m| &m.by_team), &teams),
+        weighted_by(months().map(|m| &m.by_department), &departments),
     );
     Ok(())
+}
+
+/// The weighted amounts of `months` summed per key, in 万, and named, largest first (ties by
+/// name).
+fn weighted_by<'a, K: Ord + Hash + Copy + 'a>(
+    months: impl Iterator<Item = &'a BTreeMap<K, ForecastFigures>>,
+    names: &HashMap<K, &str>,
+) -> String {
+    let mut sums: BTreeMap<K, f64> = BTreeMap::new();
+    for (key, figures) in months.flatten() {
+        *sums.entry(*key).or_default() += figures.weighted;
+    }
+    let mut named: Vec<(&str, f64)> = sums
+        .into_iter()
+        .map(|(key, sum)| (names.get(&key).copied().unwrap_or("?"), sum))
+        .collect();
+    named.sort_by(|(name_a, a), (name_b, b)| b.total_cmp(a).then(name_a.cmp(name_b)));
+    let named: Vec<String> = named
+        .iter()
+        .map(|(name, sum)| format!("{name} {:.1}", sum / 10_000.0))
+        .collect();
+    named.join(" · ")
+}
+
+/// The sum of `amounts`, `0.0` when there are none (where `Iterator::sum` gives `-0.0`).
+fn sum<'a>(amounts: impl Iterator<Item = &'a f64>) -> f64 {
+    amounts.fold(0.0, |sum, amount| sum + amount)
+}
+
+/// The calendar quarter after the one `day` is in: its first and last day and its name,
+/// such as `2026-Q2`.
+fn next_quarter(day: NaiveDate) -> Result<(NaiveDate, NaiveDate, String)> {
+    // Quarters counted from year 0, so December rolls over into the next year.
+    let next = day.year() * 4 + (day.month0() / 3) as i32 + 1;
+    let (year, index) = (next.div_euclid(4), next.rem_euclid(4) as u32);
+    let first = NaiveDate::from_ymd_opt(year, index * 3 + 1, 1);
+    let first = first.with_context(|| format!("no quarter {index} in {year}"))?;
+    let last = first
+        .checked_add_months(Months::new(3))
+        .and_then(|d| d.pred_opt());
+    let last = last.with_context(|| format!("no end of the quarter from {first}"))?;
+    Ok((first, last, format!("{year}-Q{}", index + 1)))
 }
 
 /// The `n` provinces with the most accounts, a city counting for its province.
@@ -255,18 +403,7 @@ fn top_provinces(accounts: &[Record<Account>], n: usize) -> String {
     top.join(" · ")
 }
 
-/// The deals' total amount in yuan. A deal without an amount counts as zero; one in another
-/// currency is an error, not something to add up without an exchange rate.
-fn total_yuan<'a>(deals: impl IntoIterator<Item = &'a Record<Opportunity>>) -> Result<Decimal> {
-    let zero = Money::new(Decimal::ZERO, Currency::CNY);
-    let sum = deals
-        .into_iter()
-        .filter_map(|deal| deal.amount)
-        .try_fold(zero, Money::checked_add)?;
-    Ok(sum.amount())
-}
-
 /// Yuan the way a Chinese sales team says them: in 万 (ten thousand), one decimal.
-fn wan(yuan: Decimal) -> String {
-    format!("{:.1}万元", yuan / Decimal::from(10_000))
+fn wan(yuan: f64) -> String {
+    format!("{:.1}万元", yuan / 10_000.0)
 }
