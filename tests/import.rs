@@ -11,9 +11,9 @@ use crm::import::clean::Strictness;
 use crm::import::plan::{Decision, OnDuplicate};
 use crm::import::progress::Phase;
 use crm::import::report::ImportReport;
-use crm::model::Account;
-use crm::query::Query;
-use crm::value::{CompanyName, Phone};
+use crm::model::{Account, Contact};
+use crm::query::{Predicate, Query};
+use crm::value::{CompanyName, PersonName, Phone};
 use crm::{Actor, Crm};
 use proptest::prelude::*;
 use uuid::Uuid;
@@ -210,6 +210,57 @@ async fn rows_like_stored_customers_merge_into_them_and_exact_repeats_are_skippe
     .await;
     assert_eq!(create.created, 1);
     assert_eq!(accounts(&crm).await.len(), 2);
+}
+
+/// Stored customers are found whether the planner indexes them all before the first row (the
+/// default) or looks each row up in the store (a store above `preload_limit`): a known
+/// contact at a known company adds nothing, another person at it joins it, a new company is
+/// created.
+#[tokio::test]
+async fn stored_customers_are_found_with_and_without_preloading() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "s.csv",
+        "公司名称,联系人,手机,电话\n\
+         海康威视,胡扬忠,138 0571 0001,\n\
+         海康威视数字技术股份有限公司,蒋海青,13905712222,0571-88075998\n\
+         杭州娃哈哈集团有限公司,宗庆后,13900000000,\n",
+    );
+    for preload_limit in [1_000_000, 0] {
+        let crm = Crm::open("sqlite::memory:").await.unwrap();
+        let mut stored =
+            Account::new(CompanyName::parse("杭州海康威视数字技术股份有限公司").unwrap());
+        stored.phone = Some(Phone::parse("0571-88075998").unwrap());
+        let stored = crm.accounts().create(&actor(), stored).await.unwrap();
+        let mut contact = Contact::new(PersonName::parse("胡扬忠").unwrap());
+        contact.account_id = Some(stored.id);
+        contact.mobile = Some(Phone::parse("13805710001").unwrap());
+        crm.contacts().create(&actor(), contact).await.unwrap();
+
+        let options = ImportOptions {
+            preload_limit,
+            ..ImportOptions::default()
+        };
+        let report = import(&crm, &file, options).await;
+        assert_eq!(
+            (report.created, report.merged, report.skipped),
+            (1, 1, 1),
+            "preload_limit {preload_limit}"
+        );
+        let of_stored = Query::filter(Predicate::eq("account_id", stored.id.0)).unpaged();
+        let names: Vec<String> = crm
+            .contacts()
+            .list(&actor(), &of_stored)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.name.to_string())
+            .collect();
+        assert_eq!(names.len(), 2, "preload_limit {preload_limit}: {names:?}");
+        assert!(names.contains(&"蒋海青".to_owned()), "{names:?}");
+        assert_eq!(accounts(&crm).await.len(), 2);
+    }
 }
 
 #[tokio::test]
