@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use crm_core::aggregate::Aggregate;
 use crm_core::id::{OpportunityId, PipelineId};
 use crm_core::model::{Activity, MoveEvidence, Opportunity, Pipeline, PipelineReport, StageChange};
 use crm_core::query::{Predicate, Query};
@@ -57,8 +58,8 @@ impl Crm {
 
 impl Crm {
     /// The figures of pipeline `id` — per stage deals, amounts, weighted amounts, stays,
-    /// conversion and average days; open and weighted totals; win rate — from two grouped
-    /// aggregates in the store.
+    /// conversion and average days; open and weighted totals; win rate; average sales cycle
+    /// of the won deals — from three grouped aggregates in the store.
     pub async fn pipeline_report(&self, actor: &Actor, id: PipelineId) -> Result<PipelineReport> {
         let pipeline = self.reader().get::<Pipeline>(actor.tenant, id).await?;
         let by_stage = self
@@ -66,18 +67,20 @@ impl Crm {
             .await?;
         // Stage history counts for the deals the actor may read.
         let readable = self.readable(actor, ObjectKind::Opportunity).await?;
-        let mut moves = Pipeline::moves_by_stage(id);
         let of_readable =
             Predicate::in_select("opportunity_id", ObjectKind::Opportunity, "id", readable);
-        moves.query.filter = Some(match moves.query.filter.take() {
-            Some(filter) => filter.and(of_readable),
-            None => of_readable,
-        });
-        let moves = self
-            .reader()
-            .aggregate(ObjectKind::StageChange, actor.tenant, &moves)
-            .await?;
-        Ok(pipeline.data.report(&by_stage, &moves))
+        let of_readable_deals = async |mut aggregate: Aggregate| {
+            aggregate.query.filter = Some(match aggregate.query.filter.take() {
+                Some(filter) => filter.and(of_readable.clone()),
+                None => of_readable.clone(),
+            });
+            self.reader()
+                .aggregate(ObjectKind::StageChange, actor.tenant, &aggregate)
+                .await
+        };
+        let moves = of_readable_deals(Pipeline::moves_by_stage(id)).await?;
+        let won_cycles = of_readable_deals(pipeline.data.won_cycles(id)).await?;
+        Ok(pipeline.data.report(&by_stage, &moves, &won_cycles))
     }
 
     /// The open deals of pipeline `id` left in a stage longer than its limit

@@ -228,6 +228,8 @@ async fn the_pipeline_report_and_rotting_deals_come_from_store_aggregates() {
         assert_eq!(report.stages[1].average_days, Some(1.0));
         assert_eq!((report.open_amount, report.weighted_amount), (300.0, 110.0));
         assert_eq!(report.win_rate, Some(0.5));
+        // C, the one won deal, entered qualify on day 0 and was won on day 5.
+        assert_eq!(report.average_cycle_days, Some(5.0), "{url}");
 
         // B entered proposal on day 2; seven days later it starts rotting, A never does.
         clock.set(start + Duration::days(9));

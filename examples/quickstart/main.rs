@@ -268,10 +268,12 @@ async fn print_pipeline(
         );
     }
     let win_rate = report.win_rate.map(|r| format!("{:.0}%", r * 100.0));
+    let cycle = report.average_cycle_days.map(|d| format!("{d:.0} 天"));
     println!(
-        "  {} · win rate 赢率 {}",
+        "  {} · win rate 赢率 {} · cycle 成交周期 {}",
         closed.join(" · "),
-        win_rate.as_deref().unwrap_or("-")
+        win_rate.as_deref().unwrap_or("-"),
+        cycle.as_deref().unwrap_or("-")
     );
 
     print_forecast(crm, actor, now, user_names).await?;

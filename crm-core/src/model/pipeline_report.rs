@@ -10,7 +10,7 @@ use super::{ForecastCategory, Pipeline, StageOutcome};
 use crate::aggregate::{Aggregate, Group, Measure};
 use crate::id::PipelineId;
 use crate::query::{Predicate, Query};
-use crate::record::Value;
+use crate::record::{ObjectKind, Value};
 
 /// One stage's figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -47,6 +47,9 @@ pub struct PipelineReport {
     pub weighted_amount: f64,
     /// Won deals / closed deals; `None` before any closed.
     pub win_rate: Option<f64>,
+    /// The mean sales cycle of the won deals that moved through the pipeline, in days: from
+    /// entering their first stage to the win; `None` before any.
+    pub average_cycle_days: Option<f64>,
 }
 
 impl Pipeline {
@@ -67,9 +70,36 @@ impl Pipeline {
             .measure(Measure::Sum("seconds_in_from_stage".into()))
     }
 
-    /// The report from the groups of [`deals_by_stage`](Self::deals_by_stage) and
-    /// [`moves_by_stage`](Self::moves_by_stage).
-    pub fn report(&self, by_stage: &[Group], moves: &[Group]) -> PipelineReport {
+    /// The stage moves of pipeline `id`'s won deals grouped by deal, with the seconds spent
+    /// in the stages left: a deal's sum is its cycle from its first stage to the win
+    /// ([`report`](Self::report)'s `won_cycles`).
+    pub fn won_cycles(&self, id: PipelineId) -> Aggregate {
+        let won_stage = self
+            .stages
+            .iter()
+            .filter(|s| s.outcome == StageOutcome::Won)
+            .map(|s| Predicate::eq("stage", s.key.as_str()))
+            .fold(Predicate::False, Predicate::or);
+        let won_deals = Predicate::eq("pipeline_id", id.0).and(won_stage);
+        let moves_of_won = Predicate::eq("pipeline_id", id.0).and(Predicate::in_select(
+            "opportunity_id",
+            ObjectKind::Opportunity,
+            "id",
+            won_deals,
+        ));
+        Aggregate::new(Query::filter(moves_of_won))
+            .group_by("opportunity_id")
+            .measure(Measure::Sum("seconds_in_from_stage".into()))
+    }
+
+    /// The report from the groups of [`deals_by_stage`](Self::deals_by_stage),
+    /// [`moves_by_stage`](Self::moves_by_stage) and [`won_cycles`](Self::won_cycles).
+    pub fn report(
+        &self,
+        by_stage: &[Group],
+        moves: &[Group],
+        won_cycles: &[Group],
+    ) -> PipelineReport {
         let text = |v: &Value| match v {
             Value::Text(t) => Some(t.clone()),
             _ => None,
@@ -142,6 +172,10 @@ impl Pipeline {
             open_amount: stages.iter().filter(open).map(|s| s.amount).sum(),
             weighted_amount: stages.iter().filter(open).map(|s| s.weighted).sum(),
             win_rate: (won + lost > 0).then(|| won as f64 / (won + lost) as f64),
+            average_cycle_days: (!won_cycles.is_empty()).then(|| {
+                let seconds: f64 = won_cycles.iter().map(|g| g.values[0]).sum();
+                seconds / won_cycles.len() as f64 / 86_400.0
+            }),
             stages,
         }
     }
