@@ -19,6 +19,7 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crm_core::access::Action;
 use crm_core::dedup::prepare::Prepared;
 use crm_core::dedup::{DedupIndex, Deduper, Explanation};
 use crm_core::fields::FieldDef;
@@ -39,6 +40,7 @@ use uuid::Uuid;
 pub use crm_import::{clean, mapping, plan, progress, read, rejects, report, target};
 
 use crate::duplicates::find_duplicates;
+use crate::enforce::Gate;
 use crate::query::Sort;
 use crate::{Actor, Crm, Error, ObjectKind, Predicate, Query, Result, UnitOfWork};
 
@@ -156,6 +158,8 @@ impl Crm {
             index: DedupIndex::with_prior_model(Deduper::new(match_fields())),
             customers: HashMap::new(),
             look_up_store: stored > options.preload_limit,
+            gate: self.gate(actor).await?,
+            foreign: HashMap::new(),
             options: &options,
         };
         if stored > 0 && !importer.look_up_store {
@@ -269,6 +273,11 @@ struct Importer<'a> {
     index: DedupIndex<Entry>,
     /// The customers rows have touched, and stored ones rows matched.
     customers: HashMap<Uuid, Customer>,
+    /// What the importing actor may do to stored records.
+    gate: Gate,
+    /// Stored customers rows matched that the actor may not change (another salesperson's:
+    /// 撞单), with their names; rows matching them are rejected.
+    foreign: HashMap<Uuid, String>,
     /// Whether rows that match nothing in the index are looked up in the store: when it
     /// held more customers than [`ImportOptions::preload_limit`]. Otherwise the index holds
     /// every stored customer (or there were none).
@@ -438,9 +447,10 @@ impl Importer<'_> {
                 return Ok(());
             }
         };
-        let decision = self.decide(row, clean, owner, batch).await?;
-        if self.options.keep_plan {
-            batch.plan.push(RowOutcome { row, decision });
+        match self.decide(row, clean, owner, batch).await? {
+            Ok(decision) if self.options.keep_plan => batch.plan.push(RowOutcome { row, decision }),
+            Ok(_) => {}
+            Err(reason) => self.reject(batch, row, raw.cells, reason),
         }
         Ok(())
     }
@@ -457,25 +467,14 @@ impl Importer<'_> {
         batch.rejected.push((row, cells, reason));
     }
 
+    /// The row's decision, or why it is rejected: it is another salesperson's customer.
     async fn decide(
         &mut self,
         row: u64,
         mut clean: CleanRow,
         owner: Option<UserId>,
         batch: &mut Batch,
-    ) -> Result<Decision> {
-        for name in std::mem::take(&mut clean.tags) {
-            let id = match self.tags.get(&name) {
-                Some(id) => *id,
-                None => {
-                    let id: TagId = self.crm.ids.next();
-                    self.tags.insert(name.clone(), id);
-                    batch.new_tags.push((id, name));
-                    id
-                }
-            };
-            clean.account.tags.insert(id);
-        }
+    ) -> Result<std::result::Result<Decision, String>> {
         let probe = self
             .index
             .prepare(&match_cells(&clean.account, clean.contact.as_ref()));
@@ -489,13 +488,39 @@ impl Importer<'_> {
             None if self.look_up_store => self.stored_match(&clean).await?,
             None => None,
         };
+        if let Some((id, ..)) = &found
+            && !self.customers.contains_key(id)
+            && !self.foreign.contains_key(id)
+        {
+            self.load(*id).await?;
+        }
+        if let Some(stored) = found.as_ref().and_then(|(id, ..)| self.foreign.get(id)) {
+            let column = self.cleaner.header_of(&Target::CompanyName);
+            return Ok(Err(format!(
+                "{column} {:?}: the same customer as 「{stored}」, which another salesperson \
+                 owns and you may not see (撞单); ask its owner or a manager to share it",
+                clean.account.name.as_str()
+            )));
+        }
+        for name in std::mem::take(&mut clean.tags) {
+            let id = match self.tags.get(&name) {
+                Some(id) => *id,
+                None => {
+                    let id: TagId = self.crm.ids.next();
+                    self.tags.insert(name.clone(), id);
+                    batch.new_tags.push((id, name));
+                    id
+                }
+            };
+            clean.account.tags.insert(id);
+        }
         let Some((id, probability, explanation)) = found else {
-            return Ok(self.create(row, clean, owner, probe, batch));
+            return Ok(Ok(self.create(row, clean, owner, probe, batch)));
         };
-        let customer = match self.customers.get(&id) {
-            Some(customer) => customer,
-            None => self.load(id).await?,
-        };
+        let customer = self
+            .customers
+            .get(&id)
+            .ok_or_else(|| Error::Internal(format!("matched customer {id} is not loaded")))?;
         let found = MatchFound {
             account_id: id.to_string(),
             row: customer.first_row,
@@ -513,9 +538,9 @@ impl Importer<'_> {
         match (adds, self.options.on_duplicate) {
             (false, _) | (true, OnDuplicate::Skip) => {
                 batch.skipped += 1;
-                Ok(Decision::Skip(found))
+                Ok(Ok(Decision::Skip(found)))
             }
-            (true, OnDuplicate::Create) => Ok(self.create(row, clean, owner, probe, batch)),
+            (true, OnDuplicate::Create) => Ok(Ok(self.create(row, clean, owner, probe, batch))),
             (true, OnDuplicate::Merge) => {
                 let customer = self
                     .customers
@@ -557,7 +582,7 @@ impl Importer<'_> {
                     self.index.insert_prepared((id, slot), probe);
                 }
                 batch.merged += 1;
-                Ok(Decision::Merge(found))
+                Ok(Ok(Decision::Merge(found)))
             }
         }
     }
@@ -629,13 +654,16 @@ impl Importer<'_> {
         let Some((id, ..)) = &best else {
             return Ok(None);
         };
-        if !self.customers.contains_key(id) {
-            let Customer {
+        if !self.customers.contains_key(id) && !self.foreign.contains_key(id) {
+            self.load(*id).await?;
+            if let Some(Customer {
                 account, contacts, ..
-            } = self.load(*id).await?;
-            let entries = entries(*id, account, contacts.iter().map(|(_, c, _)| c));
-            for (entry, cells) in entries {
-                self.index.insert(entry, &cells);
+            }) = self.customers.get(id)
+            {
+                let entries = entries(*id, account, contacts.iter().map(|(_, c, _)| c));
+                for (entry, cells) in entries {
+                    self.index.insert(entry, &cells);
+                }
             }
         }
         Ok(best)
@@ -683,13 +711,18 @@ impl Importer<'_> {
         }
     }
 
-    /// Read stored customer `id` (its account and contacts) into the planner.
-    async fn load(&mut self, id: Uuid) -> Result<&Customer> {
+    /// Read stored customer `id` (its account and contacts) into the planner, or, if the
+    /// actor may not change it, note it among the [`foreign`](Importer::foreign) ones.
+    async fn load(&mut self, id: Uuid) -> Result<()> {
         let reader = self.crm.reader();
         let tenant = self.actor.tenant;
         let account = reader
             .get::<Account>(tenant, AccountId::from_uuid(id))
             .await?;
+        if self.gate.allow(Action::Update, &account.to_row()?).is_err() {
+            self.foreign.insert(id, account.data.name.to_string());
+            return Ok(());
+        }
         let contacts = reader
             .list::<Contact>(
                 tenant,
@@ -706,7 +739,8 @@ impl Importer<'_> {
             first_row: None,
             notes: Vec::new(),
         };
-        Ok(self.customers.entry(id).or_insert(customer))
+        self.customers.insert(id, customer);
+        Ok(())
     }
 
     /// What committing `batch` writes, taken out of the planner so that the next batch can

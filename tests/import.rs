@@ -5,16 +5,17 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crm::core::access::{Action, Role, RoleAssignment, Scope};
 use crm::id::TenantId;
 use crm::import::ImportOptions;
 use crm::import::clean::Strictness;
 use crm::import::plan::{Decision, OnDuplicate};
 use crm::import::progress::Phase;
 use crm::import::report::ImportReport;
-use crm::model::{Account, Contact};
+use crm::model::{Account, Contact, User};
 use crm::query::{Predicate, Query};
 use crm::value::{CompanyName, PersonName, Phone};
-use crm::{Actor, Crm};
+use crm::{Actor, Crm, ObjectKind};
 use proptest::prelude::*;
 use uuid::Uuid;
 
@@ -260,6 +261,77 @@ async fn stored_customers_are_found_with_and_without_preloading() {
         assert_eq!(names.len(), 2, "preload_limit {preload_limit}: {names:?}");
         assert!(names.contains(&"蒋海青".to_owned()), "{names:?}");
         assert_eq!(accounts(&crm).await.len(), 2);
+    }
+}
+
+/// A row that is another salesperson's customer (撞单) is rejected, saying so, the rest of
+/// the file is imported, and that customer is left as it was — whether stored customers are
+/// indexed up front or looked up row by row.
+#[tokio::test]
+async fn a_row_matching_another_salespersons_customer_is_rejected_and_the_rest_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "z.csv",
+        "公司名称,电话,行业\n\
+         海康威视数字技术股份有限公司,0571-88075998,安防\n\
+         杭州娃哈哈集团有限公司,0571-86032866,食品\n",
+    );
+    for preload_limit in [1_000_000, 0] {
+        let crm = Crm::open("sqlite::memory:").await.unwrap();
+        let system = actor();
+        let mut reps = Vec::new();
+        for name in ["李娜", "王芳"] {
+            let user = User::new(PersonName::parse(name).unwrap());
+            reps.push(crm.users().create(&system, user).await.unwrap().id);
+        }
+        let writes = [Action::Read, Action::Create, Action::Update];
+        let role = Role::new("销售")
+            .grant(ObjectKind::Account, writes, Scope::Own)
+            .grant(ObjectKind::Contact, writes, Scope::Own);
+        let role = crm.records::<Role>().create(&system, role).await.unwrap();
+        for &user in &reps {
+            let assignment = RoleAssignment {
+                user,
+                role: role.id,
+            };
+            crm.records::<RoleAssignment>()
+                .create(&system, assignment)
+                .await
+                .unwrap();
+        }
+        let (li, wang) = (
+            Actor::user(system.tenant, reps[0]),
+            Actor::user(system.tenant, reps[1]),
+        );
+        let mut theirs =
+            Account::new(CompanyName::parse("杭州海康威视数字技术股份有限公司").unwrap());
+        theirs.phone = Some(Phone::parse("0571-88075998").unwrap());
+        let theirs = crm.accounts().create(&wang, theirs).await.unwrap();
+
+        let options = ImportOptions {
+            preload_limit,
+            ..ImportOptions::default()
+        };
+        let report = crm.import_file(&li, &file, options, |_| {}).await.unwrap();
+        assert!(report.accounts_for_every_row(), "{report:?}");
+        assert!(report.stopped.is_none(), "{report:?}");
+        assert_eq!(
+            (report.created, report.merged, report.rejected),
+            (1, 0, 1),
+            "preload_limit {preload_limit}"
+        );
+        let Decision::Reject { reason } = &report.rejections[0].decision else {
+            panic!("{:?}", report.rejections);
+        };
+        assert_eq!(report.rejections[0].row, 2);
+        assert!(
+            reason.contains("撞单") && reason.contains("杭州海康威视"),
+            "{reason}"
+        );
+        let after = crm.accounts().get(&system, theirs.id).await.unwrap();
+        assert_eq!((after.industry.as_deref(), after.meta.version), (None, 1));
+        assert_eq!(crm.accounts().count(&li, &Query::all()).await.unwrap(), 1);
     }
 }
 
