@@ -498,7 +498,7 @@ impl Importer<'_> {
             let column = self.cleaner.header_of(&Target::CompanyName);
             return Ok(Err(format!(
                 "{column} {:?}: the same customer as 「{stored}」, which another salesperson \
-                 owns and you may not see (撞单); ask its owner or a manager to share it",
+                 owns and you may not change (撞单); ask its owner or a manager to share it",
                 clean.account.name.as_str()
             )));
         }
