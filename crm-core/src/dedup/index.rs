@@ -28,7 +28,7 @@ use std::hash::Hash;
 use crate::dedup::batch::{Deduper, Explanation, MIN_RECORDS_TO_LEARN};
 use crate::dedup::frequency::ValueFrequencies;
 use crate::dedup::model::{Model, Weights};
-use crate::dedup::prepare::{Prepared, blocking_keys};
+use crate::dedup::prepare::{Prepared, for_each_key};
 use crate::dedup::score::Scorer;
 
 /// A likely duplicate found by [`DedupIndex::matches`].
@@ -49,7 +49,9 @@ pub struct DedupIndex<K> {
     model: Model,
     weights: Weights,
     records: HashMap<K, Prepared>,
-    blocks: HashMap<String, Vec<K>>,
+    /// Holders by blocking key, the key hashed as batch runs hash it (`KeyRef::hash`): a
+    /// collision only adds a candidate that scores low.
+    blocks: HashMap<u64, Vec<K>>,
     frequencies: Vec<ValueFrequencies>,
     max_block: usize,
 }
@@ -102,8 +104,13 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
     /// [`insert`](Self::insert) for a record already [prepared](Self::prepare).
     pub fn insert_prepared(&mut self, key: K, prepared: Prepared) {
         self.remove(&key);
-        for blocking in blocking_keys(self.deduper.kinds(), &prepared) {
-            self.blocks.entry(blocking.text).or_default().push(key);
+        for hash in self.key_hashes(&prepared) {
+            // Most keys have one holder: no room for four.
+            let holders = self
+                .blocks
+                .entry(hash)
+                .or_insert_with(|| Vec::with_capacity(1));
+            holders.push(key);
         }
         for (f, value) in prepared.values().enumerate() {
             if let Some(v) = value {
@@ -118,11 +125,11 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
         let Some(prepared) = self.records.remove(key) else {
             return false;
         };
-        for blocking in blocking_keys(self.deduper.kinds(), &prepared) {
-            if let Some(holders) = self.blocks.get_mut(&blocking.text) {
+        for hash in self.key_hashes(&prepared) {
+            if let Some(holders) = self.blocks.get_mut(&hash) {
                 holders.retain(|k| k != key);
                 if holders.is_empty() {
-                    self.blocks.remove(&blocking.text);
+                    self.blocks.remove(&hash);
                 }
             }
         }
@@ -141,11 +148,20 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
         self.candidates_of(&self.deduper.prepare(cells))
     }
 
+    /// The hashes of a prepared record's blocking keys.
+    fn key_hashes(&self, prepared: &Prepared) -> Vec<u64> {
+        let mut hashes = Vec::new();
+        for_each_key(self.deduper.kinds(), prepared, |key| {
+            hashes.push(key.hash())
+        });
+        hashes
+    }
+
     fn candidates_of(&self, prepared: &Prepared) -> Vec<K> {
         let mut seen = HashSet::new();
-        blocking_keys(self.deduper.kinds(), prepared)
+        self.key_hashes(prepared)
             .iter()
-            .filter_map(|k| self.blocks.get(&k.text))
+            .filter_map(|hash| self.blocks.get(hash))
             .filter(|holders| holders.len() <= self.max_block)
             .flatten()
             .filter(|k| seen.insert(**k))
