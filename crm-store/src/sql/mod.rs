@@ -44,9 +44,8 @@ pub struct SqlStore {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SqliteSettings {
     /// Page cache per connection in MiB (a pool holds up to four connections). More keeps
-    /// more of a large database's indexes in memory, which bulk writes feel most: importing
-    /// 1M generated rows took 196 s with 64 MiB and 158–165 s with 256 MiB (peak memory 2.1 →
-    /// 2.7 GB).
+    /// more of a large database's indexes in memory, which bulk writes into a large file feel
+    /// most.
     pub cache_mib: u32,
 }
 
