@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use common::{SmallOrg, small_org};
-use crm::automation::Effect;
+use crm::automation::{Effect, TickReport};
 use crm::clock::{Clock, ManualClock};
 use crm::core::access::{Role, RoleAssignment};
 use crm::fields::{FieldDef, FieldSchema, FieldType, FieldValue};
@@ -65,6 +65,11 @@ async fn follow_up_deal(w: &World, deal: &crm::Record<Opportunity>) {
     w.crm.activities().create(&admin(), call).await.unwrap();
 }
 
+/// What a tick by the system at `at` fired.
+async fn tick(w: &World, at: DateTime<Utc>) -> TickReport {
+    w.crm.tick(&admin(), at).await.unwrap()
+}
+
 fn notified(effects: &[Effect]) -> Vec<(&str, Vec<crm::id::UserId>)> {
     effects
         .iter()
@@ -106,17 +111,9 @@ async fn an_idle_deal_reminds_its_owner_after_three_business_days_once_per_follo
         follow_up_deal(&w, &deal).await;
 
         // Due Thursday 10:00: nothing a minute before, one reminder at it, none after.
-        let early = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 5, 9, 59))
-            .await
-            .unwrap();
+        let early = tick(&w, beijing(2026, 3, 5, 9, 59)).await;
         assert!(early.fired.is_empty(), "{url}: {early:?}");
-        let due = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 5, 10, 0))
-            .await
-            .unwrap();
+        let due = tick(&w, beijing(2026, 3, 5, 10, 0)).await;
         assert_eq!(due.fired.len(), 1, "{url}");
         assert_eq!(due.fired[0].rule, "idle-deal");
         assert_eq!(
@@ -127,11 +124,7 @@ async fn an_idle_deal_reminds_its_owner_after_three_business_days_once_per_follo
             notified(&due.fired[0].effects),
             vec![("deal.idle", vec![w.org.zhang])]
         );
-        let again = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 6, 10, 0))
-            .await
-            .unwrap();
+        let again = tick(&w, beijing(2026, 3, 6, 10, 0)).await;
         assert!(again.fired.is_empty(), "{url}: fired twice");
         let pending = w.crm.pending_notifications(&admin(), 10).await.unwrap();
         assert_eq!(pending.len(), 1, "{url}");
@@ -143,17 +136,9 @@ async fn an_idle_deal_reminds_its_owner_after_three_business_days_once_per_follo
         // A follow-up on Friday 10:00 re-arms it: due next Wednesday 10:00.
         w.clock.set(beijing(2026, 3, 6, 10, 0));
         follow_up_deal(&w, &deal).await;
-        let quiet = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 11, 9, 0))
-            .await
-            .unwrap();
+        let quiet = tick(&w, beijing(2026, 3, 11, 9, 0)).await;
         assert!(quiet.fired.is_empty(), "{url}: {quiet:?}");
-        let second = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 11, 10, 0))
-            .await
-            .unwrap();
+        let second = tick(&w, beijing(2026, 3, 11, 10, 0)).await;
         assert_eq!(second.fired.len(), 1, "{url}");
 
         // Delivered notifications leave the outbox.
@@ -191,11 +176,7 @@ async fn a_deleted_deal_cancels_its_reminder() {
         .delete(&admin(), deal.id, current.meta.version)
         .await
         .unwrap();
-    let report = w
-        .crm
-        .tick(&admin(), beijing(2026, 4, 1, 10, 0))
-        .await
-        .unwrap();
+    let report = tick(&w, beijing(2026, 4, 1, 10, 0)).await;
     assert!(report.fired.is_empty(), "{report:?}");
 }
 
@@ -226,17 +207,9 @@ async fn a_timer_fires_exactly_once_across_a_commit_that_fails() {
             .is_empty()
     );
 
-    let recovered = w
-        .crm
-        .tick(&admin(), beijing(2026, 3, 5, 12, 1))
-        .await
-        .unwrap();
+    let recovered = tick(&w, beijing(2026, 3, 5, 12, 1)).await;
     assert_eq!(recovered.fired.len(), 1);
-    let after = w
-        .crm
-        .tick(&admin(), beijing(2026, 3, 9, 12, 0))
-        .await
-        .unwrap();
+    let after = tick(&w, beijing(2026, 3, 9, 12, 0)).await;
     assert!(after.fired.is_empty());
     assert_eq!(
         w.crm
@@ -380,11 +353,7 @@ async fn an_important_deal_idle_a_week_warns_the_sales_director_of_its_owner() {
         .await
         .unwrap();
     follow_up_deal(&w, &deal).await;
-    let report = w
-        .crm
-        .tick(&admin(), beijing(2026, 3, 9, 10, 0))
-        .await
-        .unwrap();
+    let report = tick(&w, beijing(2026, 3, 9, 10, 0)).await;
     assert_eq!(
         notified(&report.fired[0].effects),
         vec![("deal.important_idle", vec![w.org.li])]
@@ -437,11 +406,7 @@ async fn a_contract_ending_in_thirty_days_creates_a_renewal_task_and_two_quiet_w
         w.crm.activities().create(&admin(), visit).await.unwrap();
 
         // Two weeks after the visit: the churn warning, to the owner and the manager.
-        let churn = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 16, 10, 0))
-            .await
-            .unwrap();
+        let churn = tick(&w, beijing(2026, 3, 16, 10, 0)).await;
         assert_eq!(churn.fired.len(), 1, "{url}: {churn:?}");
         assert_eq!(
             notified(&churn.fired[0].effects),
@@ -450,17 +415,9 @@ async fn a_contract_ending_in_thirty_days_creates_a_renewal_task_and_two_quiet_w
         // 2026-03-31 00:00 Beijing is 30 days before the contract ends: the renewal task,
         // due five business days after the tick's clock.
         w.clock.set(beijing(2026, 3, 31, 9, 0));
-        let early = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 30, 23, 59))
-            .await
-            .unwrap();
+        let early = tick(&w, beijing(2026, 3, 30, 23, 59)).await;
         assert!(early.fired.is_empty(), "{url}: {early:?}");
-        let renewal = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 31, 9, 0))
-            .await
-            .unwrap();
+        let renewal = tick(&w, beijing(2026, 3, 31, 9, 0)).await;
         assert_eq!(renewal.fired.len(), 1, "{url}: {renewal:?}");
         match &renewal.fired[0].effects[..] {
             [
@@ -511,21 +468,13 @@ async fn a_high_priority_ticket_warns_and_breaches_on_business_hours() {
 
         // 75% of the first-response hour: a warning to the owner; at the hour, a breach to
         // the owner and their manager.
-        let warned = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 2, 10, 45))
-            .await
-            .unwrap();
+        let warned = tick(&w, beijing(2026, 3, 2, 10, 45)).await;
         assert_eq!(warned.fired.len(), 1, "{url}: {warned:?}");
         assert_eq!(
             notified(&warned.fired[0].effects),
             vec![("ticket.sla_warning", vec![w.org.zhang])]
         );
-        let breached = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 2, 11, 0))
-            .await
-            .unwrap();
+        let breached = tick(&w, beijing(2026, 3, 2, 11, 0)).await;
         assert_eq!(
             notified(&breached.fired[0].effects),
             vec![("ticket.sla_breached", vec![w.org.zhang, w.org.li])],
@@ -540,17 +489,9 @@ async fn a_high_priority_ticket_warns_and_breaches_on_business_hours() {
             .unwrap();
         // Resolution: 24 business hours from Monday 10:00 is Thursday 10:00; 75% of it,
         // 18 hours, is Wednesday 12:00.
-        let quiet = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 4, 11, 59))
-            .await
-            .unwrap();
+        let quiet = tick(&w, beijing(2026, 3, 4, 11, 59)).await;
         assert!(quiet.fired.is_empty(), "{url}: {quiet:?}");
-        let warned = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 4, 12, 0))
-            .await
-            .unwrap();
+        let warned = tick(&w, beijing(2026, 3, 4, 12, 0)).await;
         assert_eq!(
             notified(&warned.fired[0].effects),
             vec![("ticket.sla_warning", vec![w.org.zhang])]
@@ -565,11 +506,7 @@ async fn a_high_priority_ticket_warns_and_breaches_on_business_hours() {
             )
             .await
             .unwrap();
-        let after = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 9, 10, 0))
-            .await
-            .unwrap();
+        let after = tick(&w, beijing(2026, 3, 9, 10, 0)).await;
         assert!(
             after.fired.is_empty(),
             "{url}: solved in time, no breach: {after:?}"
@@ -722,11 +659,7 @@ async fn a_customer_without_follow_up_for_thirty_days_returns_to_the_pool_after_
         }
 
         // 27 days on: a reminder to the owner of the quiet customer only.
-        let reminded = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 29, 10, 0))
-            .await
-            .unwrap();
+        let reminded = tick(&w, beijing(2026, 3, 29, 10, 0)).await;
         assert_eq!(reminded.fired.len(), 1, "{url}: {reminded:?}");
         assert_eq!(
             reminded.fired[0].record,
@@ -737,11 +670,7 @@ async fn a_customer_without_follow_up_for_thirty_days_returns_to_the_pool_after_
             vec![("pool.recycle_reminder", vec![w.org.zhang])]
         );
         // 30 days on: back in the pool, without an owner; the customer with a deal stays.
-        let returned = w
-            .crm
-            .tick(&admin(), beijing(2026, 4, 1, 10, 0))
-            .await
-            .unwrap();
+        let returned = tick(&w, beijing(2026, 4, 1, 10, 0)).await;
         assert_eq!(
             returned
                 .fired
@@ -771,11 +700,7 @@ async fn a_customer_without_follow_up_for_thirty_days_returns_to_the_pool_after_
                 .owner,
             Some(w.org.zhang)
         );
-        let later = w
-            .crm
-            .tick(&admin(), beijing(2026, 6, 1, 10, 0))
-            .await
-            .unwrap();
+        let later = tick(&w, beijing(2026, 6, 1, 10, 0)).await;
         assert!(later.fired.is_empty(), "{url}: {later:?}");
     }
 }
@@ -848,30 +773,14 @@ async fn a_lost_deal_is_tagged_marked_and_escalated_and_a_schedule_runs_every_mo
     );
 
     // Installed on Sunday: the report runs Monday 09:00, once, then the Monday after.
-    let sunday = w
-        .crm
-        .tick(&admin(), beijing(2026, 3, 2, 8, 59))
-        .await
-        .unwrap();
+    let sunday = tick(&w, beijing(2026, 3, 2, 8, 59)).await;
     assert!(sunday.fired.is_empty(), "{sunday:?}");
-    let monday = w
-        .crm
-        .tick(&admin(), beijing(2026, 3, 2, 9, 0))
-        .await
-        .unwrap();
+    let monday = tick(&w, beijing(2026, 3, 2, 9, 0)).await;
     assert_eq!(monday.fired.len(), 1);
     assert_eq!(monday.fired[0].record, None);
-    let week = w
-        .crm
-        .tick(&admin(), beijing(2026, 3, 9, 8, 0))
-        .await
-        .unwrap();
+    let week = tick(&w, beijing(2026, 3, 9, 8, 0)).await;
     assert!(week.fired.is_empty(), "{week:?}");
-    let next = w
-        .crm
-        .tick(&admin(), beijing(2026, 3, 9, 9, 30))
-        .await
-        .unwrap();
+    let next = tick(&w, beijing(2026, 3, 9, 9, 30)).await;
     assert_eq!(next.fired.len(), 1);
 }
 
@@ -921,21 +830,13 @@ async fn a_rule_that_cannot_be_performed_is_reported_once_and_does_not_block_the
         visit.done_at = Some(beijing(2026, 3, 2, 10, 0));
         w.crm.activities().create(&admin(), visit).await.unwrap();
 
-        let report = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 16, 10, 0))
-            .await
-            .unwrap();
+        let report = tick(&w, beijing(2026, 3, 16, 10, 0)).await;
         assert_eq!(report.fired.len(), 1, "{url}: {report:?}");
         assert_eq!(report.fired[0].rule, "churn");
         assert_eq!(report.failed.len(), 1, "{url}: {report:?}");
         assert_eq!(report.failed[0].rule, "to-missing-pool");
         assert_eq!(report.failed[0].error.kind(), crm::ErrorKind::NotFound);
-        let again = w
-            .crm
-            .tick(&admin(), beijing(2026, 3, 17, 10, 0))
-            .await
-            .unwrap();
+        let again = tick(&w, beijing(2026, 3, 17, 10, 0)).await;
         assert!(
             again.fired.is_empty() && again.failed.is_empty(),
             "{url}: {again:?}"
