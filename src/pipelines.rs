@@ -128,15 +128,7 @@ impl UnitOfWork<'_> {
         let at = self.crm.clock.now();
         step.apply(&mut deal.data, at)?;
         let moved = self.update(deal).await?;
-        let change = StageChange {
-            opportunity_id: id,
-            pipeline_id,
-            from_stage: step.from,
-            to_stage: step.to.key,
-            at,
-            entered_from_at,
-            seconds_in_from_stage: (at - entered_from_at).num_seconds(),
-        };
+        let change = StageChange::new(id, pipeline_id, step, entered_from_at, at);
         self.as_by_product(async |uow| uow.create_owned(moved.meta.owner, change).await)
             .await?;
         Ok(moved)

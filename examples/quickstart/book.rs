@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Timelike, Utc};
-use crm::id::{ContactId, PipelineId, TagId, TenantId, UserId};
+use crm::id::{ContactId, TagId, TenantId, UserId};
 use crm::model::{
     self, Account, Activity, ActivityKind as Kind, Contact, Department, ForecastCategory, Lead,
     LeadStatus, MoveEvidence, Opportunity, Pipeline, StageChange, StageMove, Tag, Team, User,
@@ -598,7 +598,7 @@ async fn load_deals(
         let changes = history
             .into_iter()
             .map(|(step, entered_from_at, at)| {
-                stage_change(&deal, pipeline.id, step, entered_from_at, at)
+                StageChange::new(deal.id, pipeline.id, step, entered_from_at, at)
             })
             .collect();
         uow.create_many(deal.meta.owner, changes).await?;
@@ -662,25 +662,6 @@ fn replay(
         applied.push((step, entered_from_at, at));
     }
     Ok(applied)
-}
-
-/// The history record of `step`, a move of the stored `deal` in pipeline `pipeline_id`.
-fn stage_change(
-    deal: &Record<Opportunity>,
-    pipeline_id: PipelineId,
-    step: StageMove,
-    entered_from_at: DateTime<Utc>,
-    at: DateTime<Utc>,
-) -> StageChange {
-    StageChange {
-        opportunity_id: deal.id,
-        pipeline_id,
-        from_stage: step.from,
-        to_stage: step.to.key,
-        at,
-        entered_from_at,
-        seconds_in_from_stage: (at - entered_from_at).num_seconds(),
-    }
 }
 
 /// The leads, and the last conversation with each one a salesperson is working on.

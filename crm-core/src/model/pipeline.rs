@@ -440,6 +440,28 @@ pub struct StageChange {
     pub seconds_in_from_stage: i64,
 }
 
+impl StageChange {
+    /// The record of `step` made at `at` by deal `opportunity_id` of pipeline `pipeline_id`,
+    /// which had entered the stage it leaves at `entered_from_at`.
+    pub fn new(
+        opportunity_id: OpportunityId,
+        pipeline_id: PipelineId,
+        step: StageMove,
+        entered_from_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> StageChange {
+        StageChange {
+            opportunity_id,
+            pipeline_id,
+            from_stage: step.from,
+            to_stage: step.to.key,
+            at,
+            entered_from_at,
+            seconds_in_from_stage: (at - entered_from_at).num_seconds(),
+        }
+    }
+}
+
 pub(super) const STAGE_CHANGE_COLUMNS: &[Column] = &[
     Column::new("opportunity_id", ColumnType::Uuid).indexed(),
     Column::new("pipeline_id", ColumnType::Uuid).indexed(),
