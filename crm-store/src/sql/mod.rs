@@ -443,15 +443,13 @@ async fn records_with_keys<C: ConnectionTrait>(
         }
     }
     // Keys in the order given, each record once.
-    let mut found: Vec<Uuid> = Vec::new();
-    for holders in by_key.into_iter().filter(|h| h.len() <= max_holders) {
-        for id in holders {
-            if !found.contains(&id) {
-                found.push(id);
-            }
-        }
-    }
-    Ok(found)
+    let mut seen = std::collections::HashSet::new();
+    Ok(by_key
+        .into_iter()
+        .filter(|holders| holders.len() <= max_holders)
+        .flatten()
+        .filter(|id| seen.insert(*id))
+        .collect())
 }
 
 /// Implements [`ReadStore`] for a type whose `conn` field is a sea-orm connection.
