@@ -325,7 +325,7 @@ impl Importer<'_> {
                     Err(e) => return Err(Error::Internal(format!("import batch task: {e}"))),
                 }
             }
-            let batch = planned?;
+            let mut batch = planned?;
             if self.options.cancel.is_cancelled() {
                 // A batch planned meanwhile is dropped: the import stops before its first row.
                 let at_row = match batch.first_row {
@@ -348,7 +348,7 @@ impl Importer<'_> {
                 self.tally(batch, report, rejects.as_deref_mut())?;
                 progress(tell(Phase::Planning, report.rows_read, bytes));
             } else {
-                let writes = self.writes(&batch);
+                let writes = self.writes(&mut batch);
                 let (crm, actor) = (self.crm.clone(), *self.actor);
                 let writing = tokio::spawn(async move { writes.store(&crm, &actor).await });
                 in_flight = Some((batch, writing));
@@ -744,8 +744,9 @@ impl Importer<'_> {
     }
 
     /// What committing `batch` writes, taken out of the planner so that the next batch can
-    /// be planned while it is stored; the batch's customers count as stored from here on.
-    fn writes(&mut self, batch: &Batch) -> Writes {
+    /// be planned while it is stored: the batch's notes move into it, and its customers count
+    /// as stored from here on.
+    fn writes(&mut self, batch: &mut Batch) -> Writes {
         let mut writes = Writes {
             tags: batch
                 .new_tags
@@ -758,7 +759,7 @@ impl Importer<'_> {
                     (*id, tag)
                 })
                 .collect(),
-            notes: batch.notes.clone(),
+            notes: std::mem::take(&mut batch.notes),
             ..Writes::default()
         };
         for id in &batch.touched {
