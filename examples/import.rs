@@ -24,6 +24,9 @@ struct Args {
     options: ImportOptions,
 }
 
+const USAGE: &str = "usage: import FILE [--db URL] [--dry-run] [--rejects OUT.csv] [--sheet NAME] \
+     [--map COLUMN=FIELD ...] [--on-duplicate merge|skip|create] [--lenient] [--batch N]";
+
 fn parse_args() -> Result<Args> {
     let mut args = std::env::args().skip(1);
     let mut file = None;
@@ -32,6 +35,10 @@ fn parse_args() -> Result<Args> {
     while let Some(arg) = args.next() {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
         match arg.as_str() {
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
             "--db" => db = value()?,
             "--dry-run" => options.dry_run = true,
             "--lenient" => options.strictness = Strictness::KeepInNote,
@@ -54,10 +61,7 @@ fn parse_args() -> Result<Args> {
             extra => bail!("one file at a time; {extra:?} is one too many"),
         }
     }
-    let file = file.context(
-        "usage: import FILE [--db URL] [--dry-run] [--rejects OUT.csv] [--sheet NAME] \
-         [--map COLUMN=FIELD ...] [--on-duplicate merge|skip|create] [--lenient] [--batch N]",
-    )?;
+    let file = file.context(USAGE)?;
     Ok(Args { file, db, options })
 }
 

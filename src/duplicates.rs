@@ -93,21 +93,12 @@ impl UnitOfWork<'_> {
 
     /// Store the blocking keys of `records` (none for deleted ones).
     pub(crate) async fn store_keys<T: Entity>(&mut self, records: &[&Record<T>]) -> Result<()> {
-        let Some(deduper) = deduper_for::<T>() else {
-            return Ok(());
-        };
-        let entries: Vec<(Uuid, Vec<String>)> = records
-            .iter()
-            .map(|r| {
-                let keys = if r.is_deleted() {
-                    Vec::new()
-                } else {
-                    deduper.keys(&r.duplicate_cells())
-                };
-                (r.id.uuid(), keys)
-            })
-            .collect();
-        self.tx.set_keys(T::KIND, self.actor.tenant, &entries).await
+        if let Some(entries) = duplicate_keys(records.iter().copied()) {
+            self.tx
+                .set_keys(T::KIND, self.actor.tenant, &entries)
+                .await?;
+        }
+        Ok(())
     }
 
     /// [`store_keys`](Self::store_keys) for a row of any kind.
@@ -119,6 +110,23 @@ impl UnitOfWork<'_> {
             _ => Ok(()),
         }
     }
+}
+
+/// The blocking keys of each of `records` (none for deleted ones), as the store keeps them;
+/// `None` for kinds without duplicate fields.
+pub(crate) fn duplicate_keys<'r, T: Entity>(
+    records: impl Iterator<Item = &'r Record<T>>,
+) -> Option<Vec<(Uuid, Vec<String>)>> {
+    let deduper = deduper_for::<T>()?;
+    let keys = records.map(|r| {
+        let keys = if r.is_deleted() {
+            Vec::new()
+        } else {
+            deduper.keys(&r.duplicate_cells())
+        };
+        (r.id.uuid(), keys)
+    });
+    Some(keys.collect())
 }
 
 /// Stored records of kind `T` in `tenant` that look like `data` (other than `exclude`), most

@@ -39,6 +39,7 @@ use uuid::Uuid;
 
 pub use crm_import::{clean, mapping, plan, progress, read, rejects, report, target};
 
+use crate::creates::Creates;
 use crate::duplicates::find_duplicates;
 use crate::enforce::Gate;
 use crate::query::Sort;
@@ -238,12 +239,34 @@ impl Owners {
 /// A customer the file touches: as it will be once the file is imported.
 struct Customer {
     account: Account,
-    /// Whether it was stored before this batch (an update rather than an insert).
-    stored: bool,
-    contacts: Vec<(ContactId, Contact, bool)>,
+    account_state: Written,
+    contacts: Vec<(ContactId, Contact, Written)>,
     owner: Option<UserId>,
     first_row: Option<u64>,
     notes: Vec<String>,
+    /// Whether the batch being planned lists it among those it writes.
+    in_batch: bool,
+}
+
+/// Where a record of a [`Customer`] stands against the store: what its next batch writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    /// Not stored yet: inserted.
+    New,
+    /// Stored as it is: nothing to write.
+    Stored,
+    /// Stored, with gaps filled since: updated.
+    Changed,
+}
+
+impl Written {
+    /// The state after a row fills gaps.
+    fn changed(self) -> Written {
+        match self {
+            Written::New => Written::New,
+            Written::Stored | Written::Changed => Written::Changed,
+        }
+    }
 }
 
 /// The changes of one batch, applied in one transaction.
@@ -345,10 +368,15 @@ impl Importer<'_> {
             }
             progress(tell(Phase::Committing, report.rows_read, bytes));
             if self.options.dry_run {
+                for id in &batch.touched {
+                    if let Some(customer) = self.customers.get_mut(id) {
+                        customer.in_batch = false;
+                    }
+                }
                 self.tally(batch, report, rejects.as_deref_mut())?;
                 progress(tell(Phase::Planning, report.rows_read, bytes));
             } else {
-                let writes = self.writes(&mut batch);
+                let writes = self.writes(&mut batch)?;
                 let (crm, actor) = (self.crm.clone(), *self.actor);
                 let writing = tokio::spawn(async move { writes.store(&crm, &actor).await });
                 in_flight = Some((batch, writing));
@@ -548,18 +576,23 @@ impl Importer<'_> {
                     .ok_or_else(|| Error::Internal(format!("customer {id} vanished")))?;
                 if let Some(account) = account {
                     customer.account = account;
+                    customer.account_state = customer.account_state.changed();
                 }
                 // The row's cells stand for the contact they name: a new entry for a new
                 // contact, in place of the old one for a known contact.
                 let slot = match contact.flatten() {
                     Some(ContactChange::Fill(index, filled)) => {
-                        customer.contacts[index].1 = filled;
+                        let (_, contact, state) = &mut customer.contacts[index];
+                        *contact = filled;
+                        *state = state.changed();
                         Some(index)
                     }
                     Some(ContactChange::Add(mut new)) => {
                         new.account_id = Some(AccountId::from_uuid(id));
                         new.primary = customer.contacts.is_empty();
-                        customer.contacts.push((self.crm.ids.next(), new, false));
+                        customer
+                            .contacts
+                            .push((self.crm.ids.next(), new, Written::New));
                         batch.contacts_created += 1;
                         Some(customer.contacts.len() - 1)
                     }
@@ -575,7 +608,8 @@ impl Importer<'_> {
                     batch.notes.push((id, owner, note));
                 }
                 customer.first_row.get_or_insert(row);
-                if !batch.touched.contains(&id) {
+                if !customer.in_batch {
+                    customer.in_batch = true;
                     batch.touched.push(id);
                 }
                 if let Some(slot) = slot {
@@ -603,7 +637,7 @@ impl Importer<'_> {
             .map(|mut contact| {
                 contact.account_id = Some(AccountId::from_uuid(id));
                 batch.contacts_created += 1;
-                (self.crm.ids.next(), contact, false)
+                (self.crm.ids.next(), contact, Written::New)
             })
             .into_iter()
             .collect();
@@ -615,11 +649,12 @@ impl Importer<'_> {
             id,
             Customer {
                 account: clean.account,
-                stored: false,
+                account_state: Written::New,
                 contacts,
                 owner,
                 first_row: Some(row),
                 notes,
+                in_batch: true,
             },
         );
         self.index.insert_prepared((id, 0), prepared);
@@ -734,19 +769,26 @@ impl Importer<'_> {
         let customer = Customer {
             owner: account.meta.owner,
             account: account.data,
-            stored: true,
-            contacts: contacts.into_iter().map(|c| (c.id, c.data, true)).collect(),
+            account_state: Written::Stored,
+            contacts: contacts
+                .into_iter()
+                .map(|c| (c.id, c.data, Written::Stored))
+                .collect(),
             first_row: None,
             notes: Vec::new(),
+            in_batch: false,
         };
         self.customers.insert(id, customer);
         Ok(())
     }
 
     /// What committing `batch` writes, taken out of the planner so that the next batch can
-    /// be planned while it is stored: the batch's notes move into it, and its customers count
-    /// as stored from here on.
-    fn writes(&mut self, batch: &mut Batch) -> Writes {
+    /// be planned while it is stored: the batch's notes move into it, its new records are
+    /// prepared for storing (rows, audit events, duplicate keys: CPU work the writer need not
+    /// do), and its customers count as stored from here on.
+    fn writes(&mut self, batch: &mut Batch) -> Result<Writes> {
+        let mut new_accounts: HashMap<Option<UserId>, Vec<(AccountId, Account)>> = HashMap::new();
+        let mut new_contacts: HashMap<Option<UserId>, Vec<(ContactId, Contact)>> = HashMap::new();
         let mut writes = Writes {
             tags: batch
                 .new_tags
@@ -766,32 +808,41 @@ impl Importer<'_> {
             let Some(customer) = self.customers.get_mut(id) else {
                 continue;
             };
-            let account = (AccountId::from_uuid(*id), customer.account.clone());
-            if customer.stored {
-                writes.changed_accounts.push(account);
-            } else {
-                writes
-                    .new_accounts
+            customer.in_batch = false;
+            let account = (AccountId::from_uuid(*id), &customer.account);
+            match customer.account_state {
+                Written::New => new_accounts
                     .entry(customer.owner)
                     .or_default()
-                    .push(account);
+                    .push((account.0, account.1.clone())),
+                Written::Changed => writes.changed_accounts.push((account.0, account.1.clone())),
+                Written::Stored => {}
             }
-            for (contact_id, contact, stored) in &mut customer.contacts {
-                let contact = (*contact_id, contact.clone());
-                if *stored {
-                    writes.changed_contacts.push(contact);
-                } else {
-                    writes
-                        .new_contacts
+            customer.account_state = Written::Stored;
+            for (contact_id, contact, state) in &mut customer.contacts {
+                match state {
+                    Written::New => new_contacts
                         .entry(customer.owner)
                         .or_default()
-                        .push(contact);
+                        .push((*contact_id, contact.clone())),
+                    Written::Changed => {
+                        writes.changed_contacts.push((*contact_id, contact.clone()))
+                    }
+                    Written::Stored => {}
                 }
-                *stored = true;
+                *state = Written::Stored;
             }
-            customer.stored = true;
         }
-        writes
+        let now = self.crm.clock.now();
+        for (owner, accounts) in new_accounts {
+            let creates = Creates::new(self.actor, now, owner, accounts)?;
+            writes.new_accounts.push(creates);
+        }
+        for (owner, contacts) in new_contacts {
+            let creates = Creates::new(self.actor, now, owner, contacts)?;
+            writes.new_contacts.push(creates);
+        }
+        Ok(writes)
     }
 }
 
@@ -799,8 +850,9 @@ impl Importer<'_> {
 #[derive(Default)]
 struct Writes {
     tags: Vec<(TagId, Tag)>,
-    new_accounts: HashMap<Option<UserId>, Vec<(AccountId, Account)>>,
-    new_contacts: HashMap<Option<UserId>, Vec<(ContactId, Contact)>>,
+    /// New customers' accounts, then their contacts (which refer to them), by owner.
+    new_accounts: Vec<Creates<Account>>,
+    new_contacts: Vec<Creates<Contact>>,
     /// Stored records whose gaps the batch fills.
     changed_accounts: Vec<(AccountId, Account)>,
     changed_contacts: Vec<(ContactId, Contact)>,
@@ -818,11 +870,11 @@ impl Writes {
         for (id, contact) in &self.changed_contacts {
             update_with(&mut uow, *id, contact).await?;
         }
-        for (owner, accounts) in self.new_accounts {
-            uow.create_with_ids(owner, accounts).await?;
+        for accounts in self.new_accounts {
+            uow.create_prepared(accounts).await?;
         }
-        for (owner, contacts) in self.new_contacts {
-            uow.create_with_ids(owner, contacts).await?;
+        for contacts in self.new_contacts {
+            uow.create_prepared(contacts).await?;
         }
         for (account, owner, note) in self.notes {
             let mut activity = Activity::new(ActivityKind::Note, "导入备注 / imported note");
@@ -889,7 +941,7 @@ enum ContactChange {
 
 /// `None` when the contact is known and adds nothing.
 fn contact_change(
-    known: &[(ContactId, Contact, bool)],
+    known: &[(ContactId, Contact, Written)],
     contact: &Contact,
 ) -> Option<ContactChange> {
     match known.iter().position(|(_, c, _)| same_person(c, contact)) {

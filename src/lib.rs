@@ -32,6 +32,7 @@ use std::sync::Arc;
 mod access_sync;
 pub mod automation;
 mod conversion;
+mod creates;
 mod directory_cache;
 mod duplicates;
 mod enforce;
@@ -265,7 +266,8 @@ pub struct UnitOfWork<'a> {
     crm: &'a Crm,
     actor: Actor,
     tx: Box<dyn Transaction>,
-    /// Records this unit stored and left live: a reference to one needs no read.
+    /// Records this unit stored and left live, or found live: a reference to one needs no
+    /// read.
     live: HashSet<(ObjectKind, uuid::Uuid)>,
     /// Custom-field schemas read in this unit, by object; forgotten when one is written.
     schemas: HashMap<ObjectKind, Option<Record<FieldSchema>>>,
@@ -327,42 +329,9 @@ impl UnitOfWork<'_> {
         owner: Option<UserId>,
         data: Vec<(T::Id, T)>,
     ) -> Result<Vec<Record<T>>> {
-        if let Some(owner) = owner {
-            self.check_exists(crm_core::record::Reference::to(
-                "owner",
-                ObjectKind::User,
-                owner,
-            ))
-            .await?;
-        }
-        let schema = self.field_schema(T::KIND).await?;
         let now = self.crm.clock.now();
-        let mut records = Vec::with_capacity(data.len());
-        let blocking = self.crm.duplicate_policy(T::KIND) == DuplicatePolicy::Block;
-        let gate = self.gate().await?;
-        for (id, item) in data {
-            let record = Record::new(id, self.actor.tenant, owner, now, item);
-            gate.allow(Action::Create, &record.to_row()?)?;
-            self.validate(&record.data, schema.as_ref().map(|s| &s.data), None)
-                .await?;
-            if blocking {
-                self.check_duplicates(&record.data, None).await?;
-            }
-            records.push(record);
-        }
-        self.tx.insert(&self.actor, now, &records).await?;
-        for record in &records {
-            self.remember(T::KIND, record.id.uuid(), true);
-            self.touch(T::KIND, record.id.uuid(), None);
-            if let Some(activity) = as_activity(record)? {
-                self.follow_up(None, &activity).await?;
-            }
-            if derives_access_rows(T::KIND) {
-                self.sync_access_rows(None, &record.to_row()?).await?;
-            }
-        }
-        self.store_keys(&records.iter().collect::<Vec<_>>()).await?;
-        records.into_iter().map(|r| gate.conceal(r)).collect()
+        let creates = creates::Creates::new(&self.actor, now, owner, data)?;
+        self.create_prepared(creates).await
     }
 
     /// Create a record owned by `owner` and report the stored records it looks like, as the
@@ -541,7 +510,7 @@ impl UnitOfWork<'_> {
         }
     }
 
-    async fn check_exists(&self, reference: crm_core::record::Reference) -> Result<()> {
+    async fn check_exists(&mut self, reference: crm_core::record::Reference) -> Result<()> {
         if self.live.contains(&(reference.kind, reference.id)) {
             return Ok(());
         }
@@ -550,6 +519,7 @@ impl UnitOfWork<'_> {
             .get_row(reference.kind, self.actor.tenant, reference.id)
             .await?;
         if row.is_some_and(|r| r.meta.deleted_at.is_none()) {
+            self.live.insert((reference.kind, reference.id));
             return Ok(());
         }
         Err(Error::validation(
@@ -561,7 +531,7 @@ impl UnitOfWork<'_> {
 
     /// Everything a record must satisfy before it is stored.
     async fn validate<T: Entity>(
-        &self,
+        &mut self,
         data: &T,
         schema: Option<&FieldSchema>,
         id: Option<uuid::Uuid>,
@@ -779,7 +749,7 @@ impl<T: Entity> Records<'_, T> {
 }
 
 /// `record` as an activity, when it is one.
-fn as_activity<T: Entity>(record: &Record<T>) -> Result<Option<Record<Activity>>> {
+pub(crate) fn as_activity<T: Entity>(record: &Record<T>) -> Result<Option<Record<Activity>>> {
     match T::KIND {
         ObjectKind::Activity => Record::from_row(&record.to_row()?).map(Some),
         _ => Ok(None),

@@ -101,10 +101,11 @@ pub trait Transaction: ReadStore {
     /// Insert new rows (of any kinds). An id that exists already is [`Error::Duplicate`].
     async fn insert_rows(&mut self, rows: &[Row]) -> Result<()>;
 
-    /// Replace the stored row whose version is `expected_version` with `row` (whose version
-    /// must be `expected_version + 1`). A missing row is [`Error::NotFound`]; another stored
-    /// version is [`Error::Conflict`] and nothing is written.
-    async fn update_row(&mut self, row: &Row, expected_version: u64) -> Result<()>;
+    /// Replace `before`, the stored row as this transaction read it, with `row` (whose version
+    /// must be one more). A missing row is [`Error::NotFound`]; a stored version other than
+    /// `before`'s is [`Error::Conflict`] and nothing is written. Since a version is only ever
+    /// stored once, a store may write just the columns in which `row` differs from `before`.
+    async fn update_row(&mut self, row: &Row, before: &Row) -> Result<()>;
 
     /// Replace the duplicate-detection blocking keys of each record in `entries` (no keys:
     /// forget the record). One call per batch keeps bulk writes fast.
@@ -176,15 +177,11 @@ impl dyn Transaction + '_ {
         at: DateTime<Utc>,
         records: &[Record<T>],
     ) -> Result<()> {
-        let at = to_stored_precision(at);
-        let mut rows = Vec::with_capacity(records.len());
-        let mut events = Vec::with_capacity(records.len());
-        for record in records {
-            check_tenant(actor, &record.meta.tenant)?;
-            let row = record.to_row()?;
-            events.push(AuditEvent::for_change(actor, at, None, &row)?);
-            rows.push(row);
-        }
+        let rows = records
+            .iter()
+            .map(Record::to_row)
+            .collect::<Result<Vec<_>>>()?;
+        let events = creation_events(actor, at, &rows)?;
         self.insert_rows(&rows).await?;
         self.append_audit(&events).await
     }
@@ -235,10 +232,23 @@ impl dyn Transaction + '_ {
         row.meta.created_at = before.meta.created_at;
         row.meta.updated_at = to_stored_precision(at).max(before.meta.updated_at);
         let event = AuditEvent::for_change(actor, row.meta.updated_at, Some(&before), &row)?;
-        self.update_row(&row, expected).await?;
+        self.update_row(&row, &before).await?;
         self.append_audit(&[event]).await?;
         Ok(row)
     }
+}
+
+/// The audit events of `actor` creating `rows` at `at`, each row checked to be in the
+/// actor's tenant: what [`insert`](dyn Transaction::insert) appends, for callers that work
+/// it out before their transaction.
+pub fn creation_events(actor: &Actor, at: DateTime<Utc>, rows: &[Row]) -> Result<Vec<AuditEvent>> {
+    let at = to_stored_precision(at);
+    rows.iter()
+        .map(|row| {
+            check_tenant(actor, &row.meta.tenant)?;
+            AuditEvent::for_change(actor, at, None, row)
+        })
+        .collect()
 }
 
 fn check_tenant(actor: &Actor, tenant: &TenantId) -> Result<()> {

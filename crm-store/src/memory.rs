@@ -333,7 +333,8 @@ impl Transaction for MemoryTransaction {
         Ok(())
     }
 
-    async fn update_row(&mut self, row: &Row, expected_version: u64) -> Result<()> {
+    async fn update_row(&mut self, row: &Row, before: &Row) -> Result<()> {
+        let expected_version = before.meta.version;
         let Some(stored) = self.state.get(row.kind, row.meta.tenant, row.id) else {
             return Err(Error::NotFound {
                 object: row.kind.as_str(),

@@ -157,3 +157,85 @@ async fn opening_fresh_files_never_reports_locked() {
         );
     }
 }
+
+#[tokio::test]
+async fn duplicate_keys_of_the_first_layout_are_moved_to_the_hashed_table() {
+    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("layout-1.db");
+    let tenant = actor().tenant;
+    let (account, contact) = (Uuid::now_v7(), Uuid::now_v7());
+    let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    db.execute_unprepared(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY); \
+         INSERT INTO schema_migrations VALUES (1); \
+         CREATE TABLE dedup_keys (tenant BLOB NOT NULL, object TEXT NOT NULL, key TEXT NOT NULL, \
+         record_id BLOB NOT NULL, PRIMARY KEY (tenant, object, key, record_id))",
+    )
+    .await
+    .unwrap();
+    for (object, key, record) in [
+        ("account", "0=华为", account),
+        ("account", "2=13812345678", account),
+        ("contact", "0=华为", contact),
+    ] {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "INSERT INTO dedup_keys VALUES (?, ?, ?, ?)",
+            [tenant.0.into(), object.into(), key.into(), record.into()],
+        ))
+        .await
+        .unwrap();
+    }
+    db.close().await.unwrap();
+
+    async fn holders(store: &SqlStore, kind: ObjectKind, tenant: TenantId, key: &str) -> Vec<Uuid> {
+        let keys = [key.to_owned()];
+        store
+            .records_with_keys(kind, tenant, &keys, 10)
+            .await
+            .unwrap()
+    }
+    let store = SqlStore::open_sqlite(path.to_str().unwrap()).await.unwrap();
+    assert_eq!(
+        holders(&store, ObjectKind::Account, tenant, "0=华为").await,
+        vec![account]
+    );
+    assert_eq!(
+        holders(&store, ObjectKind::Account, tenant, "2=13812345678").await,
+        vec![account]
+    );
+    assert_eq!(
+        holders(&store, ObjectKind::Contact, tenant, "0=华为").await,
+        vec![contact]
+    );
+    let stranger = TenantId(Uuid::from_u128(99));
+    assert!(
+        holders(&store, ObjectKind::Account, stranger, "0=华为")
+            .await
+            .is_empty()
+    );
+    store.close().await.unwrap();
+
+    // The old table is gone and the layout recorded: opening again moves nothing twice.
+    let db = Database::connect(format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let tables = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'dedup_keys'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tables.try_get_by_index::<i64>(0).unwrap(), 0);
+    db.close().await.unwrap();
+    let store = SqlStore::open_sqlite(path.to_str().unwrap()).await.unwrap();
+    assert_eq!(
+        holders(&store, ObjectKind::Account, tenant, "0=华为").await,
+        vec![account]
+    );
+}

@@ -115,8 +115,12 @@ impl Transaction for FailingTransaction {
     async fn insert_rows(&mut self, rows: &[crm::record::Row]) -> Result<()> {
         self.0.insert_rows(rows).await
     }
-    async fn update_row(&mut self, row: &crm::record::Row, expected_version: u64) -> Result<()> {
-        self.0.update_row(row, expected_version).await
+    async fn update_row(
+        &mut self,
+        row: &crm::record::Row,
+        before: &crm::record::Row,
+    ) -> Result<()> {
+        self.0.update_row(row, before).await
     }
     async fn set_keys(
         &mut self,

@@ -9,6 +9,7 @@
 mod aggregate;
 mod compile;
 mod disjoint;
+mod keys;
 mod schema;
 
 use std::time::Duration;
@@ -21,9 +22,7 @@ use crm_core::id::TenantId;
 use crm_core::query::Query as CrmQuery;
 use crm_core::record::{Meta, ObjectKind, Row};
 use crm_core::store::{ReadStore, Store, Transaction};
-use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement, UnionType,
-};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
@@ -393,65 +392,6 @@ async fn audit_trail<C: ConnectionTrait>(
         .collect()
 }
 
-async fn records_with_keys<C: ConnectionTrait>(
-    conn: &C,
-    kind: ObjectKind,
-    tenant: TenantId,
-    keys: &[String],
-    max_holders: usize,
-) -> Result<Vec<Uuid>> {
-    // One statement for all keys: each key's holders, at most one past the limit (so a key
-    // over it is known to be and skipped), as a union of limited sub-selects.
-    let holders = |position: usize, key: &str| {
-        let limited = Query::select()
-            .expr_as(Expr::val(position as i64), Alias::new("position"))
-            .column(Alias::new("record_id"))
-            .from(Alias::new("dedup_keys"))
-            .and_where(col("tenant").eq(tenant.0))
-            .and_where(col("object").eq(kind.as_str()))
-            .and_where(col("key").eq(key))
-            .limit(max_holders as u64 + 1)
-            .to_owned();
-        Query::select()
-            .column(Alias::new("position"))
-            .column(Alias::new("record_id"))
-            .from_subquery(limited, Alias::new(format!("k{position}")))
-            .to_owned()
-    };
-    let mut members = keys.iter().enumerate().map(|(i, key)| holders(i, key));
-    let Some(mut stmt) = members.next() else {
-        return Ok(Vec::new());
-    };
-    for member in members {
-        stmt.union(UnionType::All, member);
-    }
-    let context = || format!("look up {kind} keys");
-    let rows = conn
-        .query_all(&stmt)
-        .await
-        .map_err(|e| Error::storage(context(), e))?;
-    let mut by_key: Vec<Vec<Uuid>> = vec![Vec::new(); keys.len()];
-    for row in rows {
-        let position: i64 = row
-            .try_get_by_index(0)
-            .map_err(|e| Error::storage(context(), e))?;
-        let id: Uuid = row
-            .try_get_by_index(1)
-            .map_err(|e| Error::storage(context(), e))?;
-        if let Some(holders) = by_key.get_mut(position as usize) {
-            holders.push(id);
-        }
-    }
-    // Keys in the order given, each record once.
-    let mut seen = std::collections::HashSet::new();
-    Ok(by_key
-        .into_iter()
-        .filter(|holders| holders.len() <= max_holders)
-        .flatten()
-        .filter(|id| seen.insert(*id))
-        .collect())
-}
-
 /// Implements [`ReadStore`] for a type whose `conn` field is a sea-orm connection.
 macro_rules! read_store_via_conn {
     ($ty:ty) => {
@@ -504,7 +444,7 @@ macro_rules! read_store_via_conn {
                 keys: &[String],
                 max_holders: usize,
             ) -> Result<Vec<Uuid>> {
-                records_with_keys(self.conn(), kind, tenant, keys, max_holders).await
+                keys::holders(self.conn(), kind, tenant, keys, max_holders).await
             }
         }
     };
@@ -591,19 +531,19 @@ impl Transaction for SqlTransaction {
         Ok(())
     }
 
-    async fn update_row(&mut self, row: &Row, expected_version: u64) -> Result<()> {
+    async fn update_row(&mut self, row: &Row, before: &Row) -> Result<()> {
         let kind = row.kind;
-        let names = column_names(kind);
+        let expected_version = before.meta.version;
+        // Only the columns that change: an index whose columns are not set is not touched
+        // (filling one gap of a record rewrites two or three of its ten index entries).
+        let changed = column_names(kind)
+            .into_iter()
+            .zip(row_values(row).into_iter().zip(row_values(before)))
+            .filter(|(_, (new, old))| new != old)
+            .map(|(name, (new, _))| (name, Expr::val(new)));
         let stmt = Query::update()
             .table(table(kind))
-            // id and tenant (the first two columns) never change.
-            .values(
-                names
-                    .into_iter()
-                    .zip(row_values(row))
-                    .skip(2)
-                    .map(|(n, v)| (n, Expr::val(v))),
-            )
+            .values(changed)
             .and_where(col("tenant").eq(row.meta.tenant.0))
             .and_where(col("id").eq(row.id))
             .and_where(col("version").eq(expected_version as i64))
@@ -636,47 +576,7 @@ impl Transaction for SqlTransaction {
         tenant: TenantId,
         entries: &[(Uuid, Vec<String>)],
     ) -> Result<()> {
-        let context = || format!("store duplicate keys of {kind}");
-        for chunk in entries.chunks(INSERT_CHUNK) {
-            let delete = Query::delete()
-                .from_table(Alias::new("dedup_keys"))
-                .and_where(col("tenant").eq(tenant.0))
-                .and_where(col("object").eq(kind.as_str()))
-                .and_where(col("record_id").is_in(chunk.iter().map(|(id, _)| *id)))
-                .to_owned();
-            self.tx
-                .execute(&delete)
-                .await
-                .map_err(|e| Error::storage(context(), e))?;
-        }
-        let mut rows: Vec<(Uuid, &String)> = entries
-            .iter()
-            .flat_map(|(id, keys)| keys.iter().map(move |k| (*id, k)))
-            .collect();
-        rows.sort_unstable();
-        rows.dedup();
-        for chunk in rows.chunks(INSERT_CHUNK) {
-            let mut insert = Query::insert();
-            insert
-                .into_table(Alias::new("dedup_keys"))
-                .columns(["tenant", "object", "key", "record_id"].map(Alias::new));
-            for (id, key) in chunk {
-                let values: [sea_orm::sea_query::Value; 4] = [
-                    tenant.0.into(),
-                    kind.as_str().into(),
-                    key.as_str().into(),
-                    (*id).into(),
-                ];
-                insert
-                    .values(values.map(Expr::val))
-                    .map_err(|e| Error::Internal(format!("{}: {e}", context())))?;
-            }
-            self.tx
-                .execute(&insert)
-                .await
-                .map_err(|e| Error::storage(context(), e))?;
-        }
-        Ok(())
+        keys::replace(&self.tx, kind, tenant, entries).await
     }
 
     async fn append_audit(&mut self, events: &[AuditEvent]) -> Result<()> {

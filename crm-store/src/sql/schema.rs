@@ -12,9 +12,10 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
 
 use super::compile::sql_value;
+use super::keys;
 
-/// The layout version this code writes.
-const LAYOUT_VERSION: i64 = 1;
+/// The layout version this code writes. 2: duplicate keys stored hashed (see `keys`).
+const LAYOUT_VERSION: i64 = 2;
 
 /// Meta columns every object table starts with, in select order.
 pub(crate) const META_COLUMNS: [&str; 8] = [
@@ -113,21 +114,6 @@ fn audit_table(backend: DbBackend) -> [String; 2] {
     ]
 }
 
-/// Duplicate-detection blocking keys: looked up by key, replaced by record.
-fn keys_table(backend: DbBackend) -> [String; 2] {
-    let uuid = sql_type(ColumnType::Uuid, backend);
-    [
-        format!(
-            "CREATE TABLE IF NOT EXISTS \"dedup_keys\" (\"tenant\" {uuid} NOT NULL, \"object\" TEXT NOT NULL, \
-             \"key\" TEXT NOT NULL, \"record_id\" {uuid} NOT NULL, \
-             PRIMARY KEY (\"tenant\", \"object\", \"key\", \"record_id\"))"
-        ),
-        "CREATE INDEX IF NOT EXISTS \"ix_dedup_keys_record\" ON \"dedup_keys\" \
-         (\"tenant\", \"object\", \"record_id\")"
-            .to_owned(),
-    ]
-}
-
 async fn execute(tx: &DatabaseTransaction, sql: String) -> Result<()> {
     tx.execute_unprepared(&sql)
         .await
@@ -204,10 +190,16 @@ pub(crate) async fn ensure(tx: &DatabaseTransaction) -> Result<()> {
             execute(tx, index).await?;
         }
     }
-    for sql in audit_table(backend).into_iter().chain(keys_table(backend)) {
+    for sql in audit_table(backend)
+        .into_iter()
+        .chain(keys::create(backend))
+    {
         execute(tx, sql).await?;
     }
-    if newest.is_none() {
+    if newest == Some(1) {
+        keys::migrate_text_keys(tx).await?;
+    }
+    if newest != Some(LAYOUT_VERSION) {
         let insert = Query::insert()
             .into_table(Alias::new("schema_migrations"))
             .columns([Alias::new("version")])
