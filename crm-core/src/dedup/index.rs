@@ -198,6 +198,9 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
 }
 
 #[cfg(test)]
+mod differential_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::dedup::{FieldKind, FieldSpec};
