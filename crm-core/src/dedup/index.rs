@@ -225,24 +225,29 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
     /// The records sharing a blocking key with `prepared`, each once, in the order first met
     /// (keys in record order, holders in the order indexed).
     fn candidates_of(&self, prepared: &Prepared) -> impl Iterator<Item = (K, &Prepared)> {
+        let mut hashes = Vec::new();
+        for_each_key(self.deduper.kinds(), prepared, |key| {
+            hashes.push(key.hash())
+        });
+        // Looked up back to back, so that their cache misses overlap.
+        let blocks: Vec<&[u32]> = hashes
+            .iter()
+            .filter_map(|hash| self.blocks.get(hash))
+            .map(Holders::as_slice)
+            .filter(|holders| holders.len() <= self.max_block)
+            .collect();
         // (slot, position met): sorted by slot to drop repeats, keeping the first meeting,
         // then back in the order met. Cheaper than a set for the few dozen holders met.
-        let mut met: Vec<(u32, u32)> = Vec::new();
-        for_each_key(self.deduper.kinds(), prepared, |key| {
-            let Some(holders) = self.blocks.get(&key.hash()) else {
-                return;
-            };
-            let holders = holders.as_slice();
-            if holders.len() <= self.max_block {
-                let first = met.len();
-                met.extend(
-                    holders
-                        .iter()
-                        .zip(first..)
-                        .map(|(&slot, at)| (slot, at as u32)),
-                );
-            }
-        });
+        let mut met: Vec<(u32, u32)> = Vec::with_capacity(blocks.iter().map(|b| b.len()).sum());
+        for holders in blocks {
+            let first = met.len();
+            met.extend(
+                holders
+                    .iter()
+                    .zip(first..)
+                    .map(|(&slot, at)| (slot, at as u32)),
+            );
+        }
         met.sort_unstable();
         met.dedup_by_key(|&mut (slot, _)| slot);
         met.sort_unstable_by_key(|&(_, at)| at);
