@@ -32,9 +32,10 @@ use crate::dedup::index::Match;
 use crate::dedup::kind::FieldKind;
 use crate::dedup::model::{Gamma, Model, probability};
 use crate::dedup::prepare::{
-    NEIGHBOURHOOD_RULE, Prepared, blocking_keys, for_each_key, key_sources, level, sort_fields,
-    sort_key,
+    NEIGHBOURHOOD_RULE, Prepared, PreparedValue, blocking_keys, for_each_key, key_sources, level,
+    sort_fields, sort_key,
 };
+use crate::dedup::probe::Probe;
 use crate::dedup::score::{Agreement, Scorer};
 
 /// A field to compare: its column name and kind.
@@ -425,11 +426,22 @@ impl Deduper {
         b: &Prepared,
         share: impl Fn(usize) -> Option<f64>,
     ) -> Explanation {
+        self.explanation_of(scorer, &self.agreements(a, b).collect::<Vec<_>>(), share)
+    }
+
+    /// The explanation of a pair that agrees as `agreements` says, under `scorer`, with
+    /// `share` as in [`Scorer`].
+    pub(crate) fn explanation_of(
+        &self,
+        scorer: &Scorer<'_>,
+        agreements: &[Option<Agreement>],
+        share: impl Fn(usize) -> Option<f64>,
+    ) -> Explanation {
         let fields = self
             .fields
             .iter()
             .zip(&self.comparators)
-            .zip(scorer.contributions(&self.agreements(a, b).collect::<Vec<_>>(), share))
+            .zip(scorer.contributions(agreements, share))
             .map(|((spec, comparator), contribution)| FieldExplanation {
                 field: spec.name.clone(),
                 level: contribution.map(|(l, _)| l),
@@ -502,13 +514,14 @@ impl Deduper {
         if probe.is_empty() {
             return Vec::new();
         }
+        let mut probe = Probe::new(self, scorer, probe, share);
         let mut found: Vec<Match<K>> = candidates
             .filter_map(|(key, candidate)| {
-                let p = probability(scorer.weight(self.agreements(probe, candidate), &share));
-                (p >= min_probability).then(|| Match {
+                let (probability, explanation) = probe.score(candidate, min_probability)?;
+                Some(Match {
                     key,
-                    probability: p,
-                    explanation: self.explanation(scorer, probe, candidate, &share),
+                    probability,
+                    explanation,
                 })
             })
             .collect();
@@ -532,9 +545,18 @@ impl Deduper {
         a: &'s Prepared,
         b: &'s Prepared,
     ) -> impl Iterator<Item = Option<Agreement>> + 's {
+        self.agreements_with(a.values(), b.values())
+    }
+
+    /// [`agreements`](Self::agreements) of two records' values, in field order.
+    pub(crate) fn agreements_with<'s, 'v>(
+        &'s self,
+        a: impl Iterator<Item = Option<PreparedValue<'v>>> + 's,
+        b: impl Iterator<Item = Option<PreparedValue<'v>>> + 's,
+    ) -> impl Iterator<Item = Option<Agreement>> + 's {
         self.comparators
             .iter()
-            .zip(a.values().zip(b.values()))
+            .zip(a.zip(b))
             .map(|(c, pair)| match pair {
                 (Some(x), Some(y)) => {
                     let level = level(c, &x, &y);

@@ -4,11 +4,10 @@
 //! Values are counted by a 64-bit hash: a collision merges two values' counts, which at
 //! these sizes practically never happens and would only soften one adjustment.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use crate::dedup::compare::fnv1a;
+use crate::dedup::prehashed::PrehashedMap;
 use crate::dedup::prepare::Prepared;
 
 /// The hash values are counted by: FNV-1a with the lowest bit set, so that 0 marks an empty
@@ -28,7 +27,7 @@ fn share_of(count: u32, total: u64) -> f64 {
 /// Value counts of one field that change as records come and go (the live index).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ValueFrequencies {
-    counts: HashMap<u64, u32>,
+    counts: PrehashedMap<u32>,
     total: u64,
 }
 

@@ -22,12 +22,13 @@
 //! assert!(matches[0].explanation.fields.iter().all(|f| f.meaning == "exact"));
 //! ```
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::Hash;
 
 use crate::dedup::batch::{Deduper, Explanation, MIN_RECORDS_TO_LEARN};
 use crate::dedup::frequency::ValueFrequencies;
 use crate::dedup::model::{Model, Weights};
+use crate::dedup::prehashed::PrehashedMap;
 use crate::dedup::prepare::{Prepared, for_each_key};
 use crate::dedup::score::Scorer;
 
@@ -43,17 +44,76 @@ pub struct Match<K> {
 }
 
 /// An in-memory index of prepared records, keyed by the caller's record ids.
+///
+/// Records lie in slots of one vector, found by key only when one is inserted or removed: the
+/// blocks hold slot numbers, so a lookup goes from a blocking key straight to the records that
+/// hold it.
 #[derive(Debug)]
 pub struct DedupIndex<K> {
     deduper: Deduper,
     model: Model,
     weights: Weights,
-    records: HashMap<K, Prepared>,
+    /// The slot of each indexed record.
+    slots: HashMap<K, u32>,
+    /// The records by slot; `None` for a slot freed by a removal.
+    records: Vec<Option<Indexed<K>>>,
+    /// Freed slots, for the next insertions.
+    free: Vec<u32>,
     /// Holders by blocking key, the key hashed as batch runs hash it (`KeyRef::hash`): a
     /// collision only adds a candidate that scores low.
-    blocks: HashMap<u64, Vec<K>>,
+    blocks: PrehashedMap<Holders>,
     frequencies: Vec<ValueFrequencies>,
     max_block: usize,
+}
+
+/// An indexed record with its key.
+#[derive(Debug)]
+struct Indexed<K> {
+    key: K,
+    prepared: Prepared,
+}
+
+/// The slots of the records holding one blocking key, in the order they were indexed, a slot
+/// once per key of its record with that hash. Most keys have one holder: it needs no
+/// allocation of its own.
+#[derive(Debug)]
+enum Holders {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Holders {
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Holders::One(slot) => std::slice::from_ref(slot),
+            Holders::Many(slots) => slots,
+        }
+    }
+
+    fn push(&mut self, slot: u32) {
+        match self {
+            Holders::One(first) => *self = Holders::Many(vec![*first, slot]),
+            Holders::Many(slots) => slots.push(slot),
+        }
+    }
+
+    /// Remove every occurrence of `slot`; whether no holder is left.
+    fn remove(&mut self, slot: u32) -> bool {
+        match self {
+            Holders::One(only) => *only == slot,
+            Holders::Many(slots) => {
+                slots.retain(|&s| s != slot);
+                match slots[..] {
+                    [] => true,
+                    [only] => {
+                        *self = Holders::One(only);
+                        false
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
 }
 
 impl<K: Copy + Eq + Hash> DedupIndex<K> {
@@ -64,8 +124,10 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
             weights: model.weights(),
             model,
             deduper,
-            records: HashMap::new(),
-            blocks: HashMap::new(),
+            slots: HashMap::new(),
+            records: Vec::new(),
+            free: Vec::new(),
+            blocks: PrehashedMap::default(),
             frequencies: vec![ValueFrequencies::default(); fields],
             max_block: 64,
         }
@@ -79,12 +141,12 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
 
     /// How many records are indexed.
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.slots.len()
     }
 
     /// Whether nothing is indexed.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.slots.is_empty()
     }
 
     /// Index (or re-index, on update) the record `key` with `cells` in field order.
@@ -104,35 +166,45 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
     /// [`insert`](Self::insert) for a record already [prepared](Self::prepare).
     pub fn insert_prepared(&mut self, key: K, prepared: Prepared) {
         self.remove(&key);
-        for hash in self.key_hashes(&prepared) {
-            // Most keys have one holder: no room for four.
-            let holders = self
-                .blocks
-                .entry(hash)
-                .or_insert_with(|| Vec::with_capacity(1));
-            holders.push(key);
-        }
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                self.records.push(None);
+                u32::try_from(self.records.len() - 1).expect("fewer than 2^32 records")
+            }
+        };
+        let blocks = &mut self.blocks;
+        for_each_key(self.deduper.kinds(), &prepared, |block| {
+            blocks
+                .entry(block.hash())
+                .and_modify(|holders| holders.push(slot))
+                .or_insert(Holders::One(slot));
+        });
         for (f, value) in prepared.values().enumerate() {
             if let Some(v) = value {
                 self.frequencies[f].add(v.text);
             }
         }
-        self.records.insert(key, prepared);
+        self.slots.insert(key, slot);
+        self.records[slot as usize] = Some(Indexed { key, prepared });
     }
 
     /// Remove `key`; whether it was indexed.
     pub fn remove(&mut self, key: &K) -> bool {
-        let Some(prepared) = self.records.remove(key) else {
+        let Some(slot) = self.slots.remove(key) else {
             return false;
         };
-        for hash in self.key_hashes(&prepared) {
-            if let Some(holders) = self.blocks.get_mut(&hash) {
-                holders.retain(|k| k != key);
-                if holders.is_empty() {
-                    self.blocks.remove(&hash);
-                }
+        let Indexed { prepared, .. } = self.records[slot as usize]
+            .take()
+            .expect("a key's slot holds its record");
+        self.free.push(slot);
+        let blocks = &mut self.blocks;
+        for_each_key(self.deduper.kinds(), &prepared, |block| {
+            let hash = block.hash();
+            if blocks.get_mut(&hash).is_some_and(|h| h.remove(slot)) {
+                blocks.remove(&hash);
             }
-        }
+        });
         for (f, value) in prepared.values().enumerate() {
             if let Some(v) = value {
                 self.frequencies[f].remove(v.text);
@@ -146,27 +218,45 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
     /// cost more than they find, and the rarer keys of the same record find its duplicates.
     pub fn candidates_for(&self, cells: &[Option<String>]) -> Vec<K> {
         self.candidates_of(&self.deduper.prepare(cells))
+            .map(|(key, _)| key)
+            .collect()
     }
 
-    /// The hashes of a prepared record's blocking keys.
-    fn key_hashes(&self, prepared: &Prepared) -> Vec<u64> {
+    /// The records sharing a blocking key with `prepared`, each once, in the order first met
+    /// (keys in record order, holders in the order indexed).
+    fn candidates_of(&self, prepared: &Prepared) -> impl Iterator<Item = (K, &Prepared)> {
         let mut hashes = Vec::new();
         for_each_key(self.deduper.kinds(), prepared, |key| {
             hashes.push(key.hash())
         });
-        hashes
-    }
-
-    fn candidates_of(&self, prepared: &Prepared) -> Vec<K> {
-        let mut seen = HashSet::new();
-        self.key_hashes(prepared)
+        // Looked up back to back, so that their cache misses overlap.
+        let blocks: Vec<&[u32]> = hashes
             .iter()
             .filter_map(|hash| self.blocks.get(hash))
+            .map(Holders::as_slice)
             .filter(|holders| holders.len() <= self.max_block)
-            .flatten()
-            .filter(|k| seen.insert(**k))
-            .copied()
-            .collect()
+            .collect();
+        // (slot, position met): sorted by slot to drop repeats, keeping the first meeting,
+        // then back in the order met. Cheaper than a set for the few dozen holders met.
+        let mut met: Vec<(u32, u32)> = Vec::with_capacity(blocks.iter().map(|b| b.len()).sum());
+        for holders in blocks {
+            let first = met.len();
+            met.extend(
+                holders
+                    .iter()
+                    .zip(first..)
+                    .map(|(&slot, at)| (slot, at as u32)),
+            );
+        }
+        met.sort_unstable();
+        met.dedup_by_key(|&mut (slot, _)| slot);
+        met.sort_unstable_by_key(|&(_, at)| at);
+        met.into_iter().map(|(slot, _)| {
+            let indexed = self.records[slot as usize]
+                .as_ref()
+                .expect("blocks hold the slots of indexed records");
+            (indexed.key, &indexed.prepared)
+        })
     }
 
     /// The indexed records that are the same entity as `cells` with at least
@@ -180,22 +270,29 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
         if probe.is_empty() {
             return Vec::new();
         }
-        let frequencies: &[ValueFrequencies] = if self.records.len() < MIN_RECORDS_TO_LEARN {
+        let frequencies: &[ValueFrequencies] = if self.len() < MIN_RECORDS_TO_LEARN {
             &[]
         } else {
             &self.frequencies
         };
         let scorer = Scorer::new(&self.model, &self.weights);
-        let candidates = self.candidates_of(probe);
+        let candidates: Vec<(K, &Prepared)> = self.candidates_of(probe).collect();
+        // Candidates lie all over memory: fetched together first, not each in turn.
+        for (_, candidate) in &candidates {
+            std::hint::black_box(candidate.touch());
+        }
         self.deduper.match_prepared(
             &scorer,
             probe,
-            candidates.into_iter().map(|key| (key, &self.records[&key])),
+            candidates.into_iter(),
             min_probability,
             |f| frequencies.get(f)?.share(probe.value(f)?.text),
         )
     }
 }
+
+#[cfg(test)]
+mod differential_tests;
 
 #[cfg(test)]
 mod tests {

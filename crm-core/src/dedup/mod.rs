@@ -25,7 +25,9 @@ pub mod index;
 pub mod kind;
 pub mod model;
 pub mod normalize;
+mod prehashed;
 pub mod prepare;
+mod probe;
 mod score;
 #[cfg(feature = "test-util")]
 pub mod synth;

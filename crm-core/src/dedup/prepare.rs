@@ -190,6 +190,17 @@ impl Prepared {
         (0..self.fields()).map(|f| self.value(f))
     }
 
+    /// Read a word of every cache line the record lies on, returning a value of no meaning:
+    /// scoring many records scattered in memory goes faster when a first pass touches all of
+    /// them, as the processor then fetches them together rather than each in turn. Pass the
+    /// result to [`std::hint::black_box`], so that the reads stay.
+    pub(crate) fn touch(&self) -> u32 {
+        const LINE: usize = 64;
+        let text = self.text.bytes().step_by(LINE).map(u32::from);
+        let meta = self.meta.iter().step_by(LINE / 4).copied();
+        text.chain(meta).fold(0, u32::wrapping_add)
+    }
+
     /// Whether every field is empty: such a record never matches anything.
     pub fn is_empty(&self) -> bool {
         self.text.is_empty()
