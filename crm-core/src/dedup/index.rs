@@ -78,11 +78,14 @@ struct Indexed<K> {
 /// allocation of its own.
 #[derive(Debug)]
 enum Holders {
+    /// The only holder.
     One(u32),
+    /// Two or more.
     Many(Vec<u32>),
 }
 
 impl Holders {
+    /// The holders' slots, in order.
     fn as_slice(&self) -> &[u32] {
         match self {
             Holders::One(slot) => std::slice::from_ref(slot),
@@ -90,6 +93,7 @@ impl Holders {
         }
     }
 
+    /// Add `slot` after the others.
     fn push(&mut self, slot: u32) {
         match self {
             Holders::One(first) => *self = Holders::Many(vec![*first, slot]),

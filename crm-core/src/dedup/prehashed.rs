@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// A map from a 64-bit hash to `V` that uses the hash as it is.
+use crate::dedup::compare::fnv1a_extend;
+
+/// A map from a 64-bit hash to `V` that uses the hash as it is (see [`PassThrough`]).
 pub(crate) type PrehashedMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
 
 /// The [`Hasher`] of a [`PrehashedMap`]: a `u64` key is its own hash, its high half folded
@@ -22,10 +24,8 @@ impl Hasher for PassThrough {
         self.0 = key ^ (key >> 32);
     }
 
-    /// Keys other than `u64` are not expected; they still hash, byte by byte.
+    /// Keys other than `u64` are not expected; they still hash, by FNV-1a.
     fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
+        self.0 = fnv1a_extend(self.0, bytes);
     }
 }
