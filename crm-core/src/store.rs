@@ -239,7 +239,7 @@ impl dyn Transaction + '_ {
 }
 
 /// The audit events of `actor` creating `rows` at `at`, each row checked to be in the
-/// actor's tenant: what [`insert`](dyn Transaction::insert) appends, for callers that work
+/// actor's tenant: what `insert` on a [`Transaction`] appends, for callers that work
 /// it out before their transaction.
 pub fn creation_events(actor: &Actor, at: DateTime<Utc>, rows: &[Row]) -> Result<Vec<AuditEvent>> {
     let at = to_stored_precision(at);
