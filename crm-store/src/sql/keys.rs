@@ -22,10 +22,10 @@ use sea_orm::{ConnectionTrait, DbBackend};
 use uuid::Uuid;
 
 /// The table of keys.
-pub(crate) const TABLE: &str = "duplicate_keys";
+const TABLE: &str = "duplicate_keys";
 
 /// The text-keyed table of the first layout.
-pub(crate) const OLD_TABLE: &str = "dedup_keys";
+const OLD_TABLE: &str = "dedup_keys";
 
 /// Rows per insert statement (three parameters each).
 const INSERT_CHUNK: usize = 2000;
