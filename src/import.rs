@@ -809,13 +809,13 @@ impl Importer<'_> {
                 continue;
             };
             customer.in_batch = false;
-            let account = (AccountId::from_uuid(*id), &customer.account);
+            let account = || (AccountId::from_uuid(*id), customer.account.clone());
             match customer.account_state {
                 Written::New => new_accounts
                     .entry(customer.owner)
                     .or_default()
-                    .push((account.0, account.1.clone())),
-                Written::Changed => writes.changed_accounts.push((account.0, account.1.clone())),
+                    .push(account()),
+                Written::Changed => writes.changed_accounts.push(account()),
                 Written::Stored => {}
             }
             customer.account_state = Written::Stored;

@@ -18,7 +18,7 @@ use crm_core::error::{Error, Result};
 use crm_core::id::TenantId;
 use crm_core::record::ObjectKind;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, UnionType};
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TryGetable};
 use uuid::Uuid;
 
 /// The table of keys.
@@ -97,38 +97,38 @@ pub(crate) async fn replace<C: ConnectionTrait>(
     entries: &[(Uuid, Vec<String>)],
 ) -> Result<()> {
     let context = || format!("store duplicate keys of {kind}");
+    let scope = scope_hash(tenant, kind);
     for chunk in entries.chunks(DELETE_CHUNK) {
         let delete = Query::delete()
             .from_table(Alias::new(TABLE))
             .and_where(col("record_id").is_in(chunk.iter().map(|(id, _)| *id)))
-            .and_where(col("scope").eq(scope_hash(tenant, kind)))
+            .and_where(col("scope").eq(scope))
             .to_owned();
         conn.execute(&delete)
             .await
             .map_err(|e| Error::storage(context(), e))?;
     }
-    let scope = scope_hash(tenant, kind);
-    let mut rows: Vec<(i64, Uuid, i64)> = entries
+    let rows = entries
         .iter()
         .flat_map(|(id, keys)| {
             keys.iter()
                 .map(move |k| (key_hash(tenant, kind, k), *id, scope))
         })
         .collect();
-    // In key order, each insert lands next to the previous one: the pages of the key index
-    // are visited once each, in order, however large the index is.
-    rows.sort_unstable();
-    rows.dedup();
-    insert(conn, &rows)
+    insert(conn, rows)
         .await
         .map_err(|e| Error::storage(context(), e))
 }
 
-/// Insert hashed key rows (key, record, scope), sorted and unique.
+/// Insert hashed key rows (key, record, scope), each once.
 async fn insert<C: ConnectionTrait>(
     conn: &C,
-    rows: &[(i64, Uuid, i64)],
+    mut rows: Vec<(i64, Uuid, i64)>,
 ) -> std::result::Result<(), String> {
+    // In key order, each insert lands next to the previous one: the pages of the key index
+    // are visited once each, in order, however large the index is.
+    rows.sort_unstable();
+    rows.dedup();
     for chunk in rows.chunks(INSERT_CHUNK) {
         let mut insert = Query::insert();
         insert
@@ -142,6 +142,12 @@ async fn insert<C: ConnectionTrait>(
         conn.execute(&insert).await.map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// Column `index` of `row`, or a storage error in `context`.
+fn cell<T: TryGetable>(row: &QueryResult, index: usize, context: impl Fn() -> String) -> Result<T> {
+    row.try_get_by_index(index)
+        .map_err(|e| Error::storage(context(), e))
 }
 
 /// Move the keys of the first layout (`dedup_keys`: tenant, kind, text and record per row)
@@ -158,23 +164,17 @@ pub(crate) async fn migrate_text_keys<C: ConnectionTrait>(conn: &C) -> Result<()
         .await
         .map_err(|e| Error::storage(context(), e))?
     {
-        let get = |i| -> Result<String> {
-            row.try_get_by_index(i)
-                .map_err(|e| Error::storage(context(), e))
-        };
-        let tenant: Uuid = row
-            .try_get_by_index(0)
-            .map_err(|e| Error::storage(context(), e))?;
-        let record: Uuid = row
-            .try_get_by_index(3)
-            .map_err(|e| Error::storage(context(), e))?;
-        let (tenant, object) = (TenantId(tenant), get(1)?);
+        let tenant = TenantId(cell(&row, 0, context)?);
+        let object: String = cell(&row, 1, context)?;
+        let key: String = cell(&row, 2, context)?;
         let scope = hash_of(tenant, &object, "");
-        rows.push((hash_of(tenant, &object, &get(2)?), record, scope));
+        rows.push((
+            hash_of(tenant, &object, &key),
+            cell(&row, 3, context)?,
+            scope,
+        ));
     }
-    rows.sort_unstable();
-    rows.dedup();
-    insert(conn, &rows)
+    insert(conn, rows)
         .await
         .map_err(|e| Error::storage(context(), e))?;
     conn.execute_unprepared(&format!("DROP TABLE \"{OLD_TABLE}\""))
@@ -223,12 +223,8 @@ pub(crate) async fn holders<C: ConnectionTrait>(
         .map_err(|e| Error::storage(context(), e))?;
     let mut by_key: Vec<Vec<Uuid>> = vec![Vec::new(); keys.len()];
     for row in rows {
-        let position: i64 = row
-            .try_get_by_index(0)
-            .map_err(|e| Error::storage(context(), e))?;
-        let id: Uuid = row
-            .try_get_by_index(1)
-            .map_err(|e| Error::storage(context(), e))?;
+        let position: i64 = cell(&row, 0, context)?;
+        let id: Uuid = cell(&row, 1, context)?;
         if let Some(holders) = by_key.get_mut(position as usize) {
             holders.push(id);
         }
