@@ -43,7 +43,7 @@ use crate::creates::Creates;
 use crate::duplicates::find_duplicates;
 use crate::enforce::Gate;
 use crate::query::Sort;
-use crate::{Actor, Crm, Error, ObjectKind, Predicate, Query, Result, UnitOfWork};
+use crate::{Actor, Crm, DuplicatePolicy, Error, ObjectKind, Predicate, Query, Result, UnitOfWork};
 
 /// How many rejections the report lists (the rejects file has them all).
 const REPORTED_REJECTIONS: usize = 100;
@@ -159,6 +159,7 @@ impl Crm {
             index: DedupIndex::with_prior_model(Deduper::new(match_fields())),
             customers: HashMap::new(),
             look_up_store: stored > options.preload_limit,
+            bulk_load: false,
             gate: self.gate(actor).await?,
             foreign: HashMap::new(),
             options: &options,
@@ -166,9 +167,16 @@ impl Crm {
         if stored > 0 && !importer.look_up_store {
             importer.preload().await?;
         }
-        importer
+        let outcome = importer
             .run(&mut table, &mut report, rejects.as_mut(), progress)
-            .await?;
+            .await;
+        // Rebuilt whatever happened: a failed batch leaves the committed ones in place.
+        let rebuilt = match importer.bulk_load {
+            true => self.store.end_bulk_load().await,
+            false => Ok(()),
+        };
+        outcome?;
+        rebuilt?;
         if !options.dry_run && report.created + report.merged > 0 {
             // A bulk load changes the data's shape: let the store re-plan its queries.
             self.optimize().await?;
@@ -305,6 +313,8 @@ struct Importer<'a> {
     /// held more customers than [`ImportOptions::preload_limit`]. Otherwise the index holds
     /// every stored customer (or there were none).
     look_up_store: bool,
+    /// Whether the store deferred indexes for this import ([`crm_core::store::Store::begin_bulk_load`]).
+    bulk_load: bool,
 }
 
 impl Importer<'_> {
@@ -376,6 +386,9 @@ impl Importer<'_> {
                 self.tally(batch, report, rejects.as_deref_mut())?;
                 progress(tell(Phase::Planning, report.rows_read, bytes));
             } else {
+                if report.rows_read == 0 {
+                    self.consider_bulk_load(&batch, bytes, total_bytes).await?;
+                }
                 let writes = self.writes(&mut batch)?;
                 let (crm, actor) = (self.crm.clone(), *self.actor);
                 let writing = tokio::spawn(async move { writes.store(&crm, &actor).await });
@@ -383,6 +396,33 @@ impl Importer<'_> {
             }
         }
         progress(tell(Phase::Done, report.rows_read, bytes));
+        Ok(())
+    }
+
+    /// Before the first batch (`first`, ending `bytes` into the file) is written: let the
+    /// store defer indexes for the whole file ([`crm_core::store::Store::begin_bulk_load`]), with the new
+    /// records estimated from the first batch. Not when the file is one batch, nor when
+    /// the import looks records up by duplicate keys as it goes (rows checked against the
+    /// store, or creates blocked on duplicates): those lookups need the key index.
+    async fn consider_bulk_load(
+        &mut self,
+        first: &Batch,
+        bytes: u64,
+        total_bytes: u64,
+    ) -> Result<()> {
+        let blocking = [ObjectKind::Account, ObjectKind::Contact]
+            .into_iter()
+            .any(|kind| self.crm.duplicate_policy(kind) == DuplicatePolicy::Block);
+        if bytes == 0 || bytes >= total_bytes || self.look_up_store || blocking {
+            return Ok(());
+        }
+        let new_records = (first.created + first.contacts_created) as f64;
+        let estimate = new_records * total_bytes as f64 / bytes as f64;
+        self.bulk_load = self
+            .crm
+            .store
+            .begin_bulk_load(&[ObjectKind::Account, ObjectKind::Contact], estimate as u64)
+            .await?;
         Ok(())
     }
 

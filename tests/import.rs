@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 #[path = "common/failing_store.rs"]
 mod failing_store;
-use failing_store::FailingStore;
+use failing_store::{BulkLoadCall, FailingStore};
 
 fn actor() -> Actor {
     Actor::system(TenantId(Uuid::from_u128(11)))
@@ -468,9 +468,9 @@ async fn a_batch_that_fails_to_commit_leaves_nothing_behind_and_the_report_says_
         .collect();
     let file = write(dir.path(), "f.csv", &format!("{HEADER}{rows}"));
     // Transactions 1 and 2 commit the first two batches; 3 fails.
-    let store = FailingStore::new();
+    let store = Arc::new(FailingStore::new());
     store.fail_transaction(3);
-    let crm = Crm::with_store(Arc::new(store));
+    let crm = Crm::with_store(store.clone());
     let report = import(
         &crm,
         &file,
@@ -485,6 +485,14 @@ async fn a_batch_that_fails_to_commit_leaves_nothing_behind_and_the_report_says_
     assert_eq!(stopped.at_row, 22);
     assert!(stopped.reason.contains("disk full"), "{stopped:?}");
     assert_eq!(accounts(&crm).await.len(), 20, "no partial batch");
+    // The store was offered a bulk load before the first batch, with the new records
+    // estimated from it (10 of the 25 rows), and the load was ended despite the failure.
+    match store.bulk_loads().as_slice() {
+        [BulkLoadCall::Begin(estimate), BulkLoadCall::End] => {
+            assert!((20..=30).contains(estimate), "estimate {estimate}")
+        }
+        calls => panic!("bulk-load calls {calls:?}"),
+    }
 }
 
 #[tokio::test]

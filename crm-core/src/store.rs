@@ -88,6 +88,23 @@ pub trait Store: ReadStore {
         Ok(())
     }
 
+    /// A bulk load of about `records` new records of `kinds` is starting, to be written in
+    /// many transactions. A store may stop maintaining the indexes that inserts in random
+    /// order make slow, and rebuild them in one pass in [`Store::end_bulk_load`]; reads stay
+    /// correct meanwhile, but lookups those indexes serve may be slow. Returns whether it
+    /// did: a store declines a small load, or one into tables already much larger than what
+    /// it adds (rebuilding would cost more than it saves).
+    async fn begin_bulk_load(&self, kinds: &[ObjectKind], records: u64) -> Result<bool> {
+        let _ = (kinds, records);
+        Ok(false)
+    }
+
+    /// Rebuild what [`Store::begin_bulk_load`] deferred. If the process stops before this
+    /// call, the store rebuilds it when next opened.
+    async fn end_bulk_load(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Release the backend's resources and make everything durable in its primary files
     /// (for SQLite: checkpoint the write-ahead log). Later calls fail or reopen, by backend.
     async fn close(&self) -> Result<()> {

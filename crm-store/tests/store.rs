@@ -239,3 +239,97 @@ async fn duplicate_keys_of_the_first_layout_are_moved_to_the_hashed_table() {
         vec![account]
     );
 }
+
+/// The names of the indexes in the SQLite file at `path`, sorted.
+async fn index_names(path: &std::path::Path) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+    let db = Database::connect(format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+        ))
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    rows.iter()
+        .map(|r| r.try_get_by_index::<String>(0).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_bulk_load_defers_random_order_indexes_and_rebuilds_them_at_the_end_or_on_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bulk.db");
+    let open = || SqlStore::open_sqlite(path.to_str().unwrap());
+    let store = open().await.unwrap();
+    let all = index_names(&path).await;
+    let kinds = [ObjectKind::Account, ObjectKind::Contact];
+    assert!(
+        !store.begin_bulk_load(&kinds, 1_000).await.unwrap(),
+        "a small load keeps every index"
+    );
+    assert_eq!(index_names(&path).await, all);
+
+    assert!(store.begin_bulk_load(&kinds, 200_000).await.unwrap());
+    let during = index_names(&path).await;
+    for gone in [
+        "ix_accounts_name",
+        "ix_accounts_phone",
+        "ix_contacts_mobile",
+        "ix_blocking_keys_key",
+    ] {
+        assert!(!during.iter().any(|n| n == gone), "{gone} in {during:?}");
+    }
+    for kept in [
+        "ix_accounts_updated_at",
+        "ix_accounts_owner_live",
+        "ix_contacts_account_id",
+        "ix_audit_events_record",
+        "ix_leads_company",
+    ] {
+        assert!(during.iter().any(|n| n == kept), "{kept} not in {during:?}");
+    }
+    // Reads stay right without the indexes: by key and by a text column.
+    let record = seed(&store).await;
+    let mut tx = store.begin().await.unwrap();
+    let keys = vec![("0=并发测试".to_owned())];
+    tx.set_keys(
+        ObjectKind::Account,
+        record.meta.tenant,
+        &[(record.id.0, keys.clone())],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let holders = store
+        .records_with_keys(ObjectKind::Account, record.meta.tenant, &keys, 10)
+        .await
+        .unwrap();
+    assert_eq!(holders, vec![record.id.0]);
+    let named =
+        crm_core::query::Query::filter(crm_core::query::Predicate::eq("name", "并发测试有限公司"));
+    let found = store
+        .list_rows(ObjectKind::Account, record.meta.tenant, &named)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+
+    store.end_bulk_load().await.unwrap();
+    assert_eq!(index_names(&path).await, all);
+
+    // A load never ended (the process stopped): the next open rebuilds.
+    assert!(store.begin_bulk_load(&kinds, 200_000).await.unwrap());
+    store.close().await.unwrap();
+    drop(store);
+    assert_ne!(index_names(&path).await, all);
+    let reopened = open().await.unwrap();
+    assert_eq!(index_names(&path).await, all);
+    let holders = reopened
+        .records_with_keys(ObjectKind::Account, record.meta.tenant, &keys, 10)
+        .await
+        .unwrap();
+    assert_eq!(holders, vec![record.id.0]);
+}

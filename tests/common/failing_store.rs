@@ -1,5 +1,6 @@
 //! A store that fails on demand, for tests of what a failed commit leaves behind.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
@@ -11,11 +12,21 @@ use crm_core::store::{ReadStore, Store, Transaction};
 use uuid::Uuid;
 
 /// A memory store one of whose transactions fails to commit ("disk full"), rolling back
-/// everything it did: a crash between doing work and recording it.
+/// everything it did: a crash between doing work and recording it. It accepts every bulk
+/// load, and records the calls.
 pub struct FailingStore {
     inner: MemoryStore,
     begun: AtomicUsize,
     fail_at: AtomicUsize,
+    bulk_loads: Mutex<Vec<BulkLoadCall>>,
+}
+
+/// A call of [`Store::begin_bulk_load`] (with its estimate of new records) or
+/// [`Store::end_bulk_load`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkLoadCall {
+    Begin(u64),
+    End,
 }
 
 impl FailingStore {
@@ -25,7 +36,14 @@ impl FailingStore {
             inner: MemoryStore::new(),
             begun: AtomicUsize::new(0),
             fail_at: AtomicUsize::new(0),
+            bulk_loads: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The bulk-load calls so far, in order.
+    #[allow(dead_code)] // each test binary uses the members it needs
+    pub fn bulk_loads(&self) -> Vec<BulkLoadCall> {
+        self.bulk_loads.lock().unwrap().clone()
     }
 
     /// Make the `n`-th transaction begun from now on (1 = the next) fail to commit.
@@ -107,6 +125,19 @@ impl Store for FailingStore {
         } else {
             tx
         })
+    }
+
+    async fn begin_bulk_load(&self, _kinds: &[crm::ObjectKind], records: u64) -> Result<bool> {
+        self.bulk_loads
+            .lock()
+            .unwrap()
+            .push(BulkLoadCall::Begin(records));
+        Ok(true)
+    }
+
+    async fn end_bulk_load(&self) -> Result<()> {
+        self.bulk_loads.lock().unwrap().push(BulkLoadCall::End);
+        Ok(())
     }
 }
 

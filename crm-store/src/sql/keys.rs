@@ -2,15 +2,21 @@
 //!
 //! A key is stored as a 64-bit hash of its tenant, object kind and text rather than as text
 //! beside the tenant and kind: a row is a number and an id, so the key index is a third of
-//! the size, and a bulk import — which adds several keys per record in random key order —
-//! rewrites a third of the pages. The table is clustered on (key, record) (`WITHOUT ROWID` in
-//! SQLite): a lookup is one range of one B-tree, an insert touches one B-tree besides the
-//! per-record index that replacing a record's keys needs.
+//! the size a text one would be. Each row also holds the hash of its tenant and kind (its
+//! scope), so that replacing a record's keys never touches those of a record with the same id
+//! in another tenant or kind.
+//!
+//! The table, `blocking_keys`, is clustered on (record, key) (`WITHOUT ROWID` in SQLite):
+//! records are created in id order (UUIDv7), so a new record's keys are appended and
+//! replacing a record's keys is one range. Lookups go through a secondary index on (key,
+//! record), the one B-tree a bulk load inserts into in random order; a store may defer it
+//! during a bulk load (see `schema::Index::deferrable`).
 //!
 //! A hash collision (2⁻⁶⁴ per pair of keys) only adds a candidate: holders are read back
-//! through the record tables, filtered by tenant, and scored like any other candidate. Each
-//! row also holds the hash of its tenant and kind (its scope), so that replacing a record's
-//! keys never touches those of a record with the same id in another tenant or kind.
+//! through the record tables, filtered by tenant, and scored like any other candidate.
+//!
+//! Earlier layouts: 1 kept text keys in `dedup_keys`; 2 kept hashed keys in `duplicate_keys`
+//! clustered on the key. Opening such a database moves its keys over.
 
 use std::collections::HashSet;
 
@@ -21,11 +27,16 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, UnionType};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TryGetable};
 use uuid::Uuid;
 
-/// The table of keys.
-const TABLE: &str = "duplicate_keys";
+use super::schema::Index;
 
-/// The text-keyed table of the first layout.
-const OLD_TABLE: &str = "dedup_keys";
+/// The table of keys.
+const TABLE: &str = "blocking_keys";
+
+/// The text-keyed table of layout 1.
+const LAYOUT_1_TABLE: &str = "dedup_keys";
+
+/// The hashed table of layout 2, clustered on the key.
+const LAYOUT_2_TABLE: &str = "duplicate_keys";
 
 /// Rows per insert statement (three parameters each).
 const INSERT_CHUNK: usize = 2000;
@@ -46,7 +57,7 @@ fn scope_hash(tenant: TenantId, kind: ObjectKind) -> i64 {
     key_hash(tenant, kind, "")
 }
 
-/// [`key_hash`] with the kind by name, as the first layout stored it.
+/// [`key_hash`] with the kind by name, as layout 1 stored it.
 fn hash_of(tenant: TenantId, object: &str, key: &str) -> i64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -66,23 +77,23 @@ fn hash_of(tenant: TenantId, object: &str, key: &str) -> i64 {
     hash as i64
 }
 
-/// The statements that create the table and its per-record index.
-pub(crate) fn create(backend: DbBackend) -> [String; 2] {
+/// The statement that creates the table.
+pub(crate) fn create(backend: DbBackend) -> String {
     let (uuid, clustered) = match backend {
         DbBackend::Postgres => ("UUID", ""),
         _ => ("BLOB", " WITHOUT ROWID"),
     };
-    [
-        format!(
-            "CREATE TABLE IF NOT EXISTS \"{TABLE}\" (\"key\" BIGINT NOT NULL, \
-             \"record_id\" {uuid} NOT NULL, \"scope\" BIGINT NOT NULL, \
-             PRIMARY KEY (\"key\", \"record_id\")){clustered}"
-        ),
-        format!(
-            "CREATE INDEX IF NOT EXISTS \"ix_{TABLE}_record\" ON \"{TABLE}\" \
-             (\"record_id\", \"scope\")"
-        ),
-    ]
+    format!(
+        "CREATE TABLE IF NOT EXISTS \"{TABLE}\" (\"record_id\" {uuid} NOT NULL, \
+         \"key\" BIGINT NOT NULL, \"scope\" BIGINT NOT NULL, \
+         PRIMARY KEY (\"record_id\", \"key\")){clustered}"
+    )
+}
+
+/// The index lookups by key go through (ordered by record within a key, as
+/// [`holders`] lists them).
+pub(crate) fn key_index() -> Index {
+    Index::new(TABLE, "key", &["key", "record_id"]).deferrable()
 }
 
 fn col(name: &str) -> Expr {
@@ -125,18 +136,17 @@ async fn insert<C: ConnectionTrait>(
     conn: &C,
     mut rows: Vec<(i64, Uuid, i64)>,
 ) -> std::result::Result<(), String> {
-    // In key order, each insert lands next to the previous one: the pages of the key index
-    // are visited once each, in order, however large the index is.
-    rows.sort_unstable();
+    // In table order (record, key): a batch of new records is appended.
+    rows.sort_unstable_by_key(|&(key, id, scope)| (id, key, scope));
     rows.dedup();
     for chunk in rows.chunks(INSERT_CHUNK) {
         let mut insert = Query::insert();
         insert
             .into_table(Alias::new(TABLE))
-            .columns(["key", "record_id", "scope"].map(Alias::new));
+            .columns(["record_id", "scope", "key"].map(Alias::new));
         for (key, id, scope) in chunk {
             insert
-                .values([Expr::val(*key), Expr::val(*id), Expr::val(*scope)])
+                .values([Expr::val(*id), Expr::val(*scope), Expr::val(*key)])
                 .map_err(|e| e.to_string())?;
         }
         conn.execute(&insert).await.map_err(|e| e.to_string())?;
@@ -150,37 +160,58 @@ fn cell<T: TryGetable>(row: &QueryResult, index: usize, context: impl Fn() -> St
         .map_err(|e| Error::storage(context(), e))
 }
 
-/// Move the keys of the first layout (`dedup_keys`: tenant, kind, text and record per row)
-/// into the hashed table, and drop the old one.
-pub(crate) async fn migrate_text_keys<C: ConnectionTrait>(conn: &C) -> Result<()> {
-    let context = || "move duplicate keys to the hashed layout".to_owned();
-    let select = Query::select()
-        .columns(["tenant", "object", "key", "record_id"].map(Alias::new))
-        .from(Alias::new(OLD_TABLE))
-        .to_owned();
-    let mut rows = Vec::new();
-    for row in conn
-        .query_all(&select)
-        .await
-        .map_err(|e| Error::storage(context(), e))?
-    {
-        let tenant = TenantId(cell(&row, 0, context)?);
-        let object: String = cell(&row, 1, context)?;
-        let key: String = cell(&row, 2, context)?;
-        let scope = hash_of(tenant, &object, "");
-        rows.push((
-            hash_of(tenant, &object, &key),
-            cell(&row, 3, context)?,
-            scope,
-        ));
-    }
-    insert(conn, rows)
-        .await
-        .map_err(|e| Error::storage(context(), e))?;
-    conn.execute_unprepared(&format!("DROP TABLE \"{OLD_TABLE}\""))
+/// Move the keys a database of layout `layout` (1 or 2) holds into the current table, and
+/// drop the old one.
+pub(crate) async fn migrate<C: ConnectionTrait>(conn: &C, layout: i64) -> Result<()> {
+    let context = || format!("move duplicate keys of layout {layout} to {TABLE}");
+    let old = match layout {
+        1 => {
+            insert(conn, text_keys(conn).await?)
+                .await
+                .map_err(|e| Error::storage(context(), e))?;
+            LAYOUT_1_TABLE
+        }
+        2 => {
+            conn.execute_unprepared(&format!(
+                "INSERT INTO \"{TABLE}\" (\"record_id\", \"scope\", \"key\") \
+                 SELECT \"record_id\", \"scope\", \"key\" FROM \"{LAYOUT_2_TABLE}\" \
+                 ORDER BY \"record_id\", \"key\""
+            ))
+            .await
+            .map_err(|e| Error::storage(context(), e))?;
+            LAYOUT_2_TABLE
+        }
+        _ => return Ok(()),
+    };
+    conn.execute_unprepared(&format!("DROP TABLE \"{old}\""))
         .await
         .map_err(|e| Error::storage(context(), e))?;
     Ok(())
+}
+
+/// The keys of layout 1 (`dedup_keys`: tenant, kind, text and record per row), hashed.
+async fn text_keys<C: ConnectionTrait>(conn: &C) -> Result<Vec<(i64, Uuid, i64)>> {
+    let context = || format!("read the duplicate keys in {LAYOUT_1_TABLE}");
+    let select = Query::select()
+        .columns(["tenant", "object", "key", "record_id"].map(Alias::new))
+        .from(Alias::new(LAYOUT_1_TABLE))
+        .to_owned();
+    let rows = conn
+        .query_all(&select)
+        .await
+        .map_err(|e| Error::storage(context(), e))?;
+    rows.iter()
+        .map(|row| {
+            let tenant = TenantId(cell(row, 0, context)?);
+            let object: String = cell(row, 1, context)?;
+            let key: String = cell(row, 2, context)?;
+            Ok((
+                hash_of(tenant, &object, &key),
+                cell(row, 3, context)?,
+                hash_of(tenant, &object, ""),
+            ))
+        })
+        .collect()
 }
 
 /// The records holding any of `keys`, each once, in the order of the keys and within a key
@@ -268,5 +299,84 @@ mod tests {
             key_hash(tenant, ObjectKind::Account, "0=x"),
             expected as i64
         );
+    }
+
+    #[tokio::test]
+    async fn keys_of_layout_2_are_moved_to_the_table_clustered_by_record() {
+        use crm_core::store::{ReadStore, Store};
+        use sea_orm::{Database, Statement};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("layout-2.db");
+        let tenant = TenantId(Uuid::from_u128(1));
+        let (account, contact) = (Uuid::now_v7(), Uuid::now_v7());
+        let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .unwrap();
+        db.execute_unprepared(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY); \
+             INSERT INTO schema_migrations VALUES (2); \
+             CREATE TABLE duplicate_keys (key BIGINT NOT NULL, record_id BLOB NOT NULL, \
+             scope BIGINT NOT NULL, PRIMARY KEY (key, record_id)) WITHOUT ROWID; \
+             CREATE INDEX ix_duplicate_keys_record ON duplicate_keys (record_id, scope)",
+        )
+        .await
+        .unwrap();
+        for (kind, key, record) in [
+            (ObjectKind::Account, "0=华为", account),
+            (ObjectKind::Account, "2=13812345678", account),
+            (ObjectKind::Contact, "0=华为", contact),
+        ] {
+            db.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "INSERT INTO duplicate_keys VALUES (?, ?, ?)",
+                [
+                    key_hash(tenant, kind, key).into(),
+                    record.into(),
+                    scope_hash(tenant, kind).into(),
+                ],
+            ))
+            .await
+            .unwrap();
+        }
+        db.close().await.unwrap();
+
+        let store = crate::SqlStore::open_sqlite(path.to_str().unwrap())
+            .await
+            .unwrap();
+        let holders = |kind, key: &str| {
+            let keys = [key.to_owned()];
+            let store = &store;
+            async move {
+                store
+                    .records_with_keys(kind, tenant, &keys, 10)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(holders(ObjectKind::Account, "0=华为").await, vec![account]);
+        assert_eq!(
+            holders(ObjectKind::Account, "2=13812345678").await,
+            vec![account]
+        );
+        assert_eq!(holders(ObjectKind::Contact, "0=华为").await, vec![contact]);
+        store.close().await.unwrap();
+
+        let db = Database::connect(format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let old = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT COUNT(*) FROM sqlite_master WHERE tbl_name = 'duplicate_keys'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            old.try_get_by_index::<i64>(0).unwrap(),
+            0,
+            "old table and index gone"
+        );
+        db.close().await.unwrap();
     }
 }

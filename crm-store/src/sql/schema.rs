@@ -14,8 +14,9 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
 use super::compile::sql_value;
 use super::keys;
 
-/// The layout version this code writes. 2: duplicate keys stored hashed (see `keys`).
-const LAYOUT_VERSION: i64 = 2;
+/// The layout version this code writes. 2: duplicate keys stored hashed; 3: clustered by
+/// record, looked up through a secondary index (see `keys`).
+const LAYOUT_VERSION: i64 = 3;
 
 /// Meta columns every object table starts with, in select order.
 pub(crate) const META_COLUMNS: [&str; 8] = [
@@ -68,50 +69,134 @@ fn create_table(kind: ObjectKind, backend: DbBackend) -> String {
     )
 }
 
-fn indexes(kind: ObjectKind) -> Vec<String> {
+/// A secondary index the schema keeps.
+pub(crate) struct Index {
+    name: String,
+    table: &'static str,
+    columns: Vec<&'static str>,
+    deferrable: bool,
+}
+
+impl Index {
+    /// The index `ix_{table}_{suffix}` on `columns` of `table`.
+    pub(crate) fn new(table: &'static str, suffix: &str, columns: &[&'static str]) -> Index {
+        Index {
+            name: format!("ix_{table}_{suffix}"),
+            table,
+            columns: columns.to_vec(),
+            deferrable: false,
+        }
+    }
+
+    /// This index, marked as one a bulk load may drop and rebuild: its entries arrive in
+    /// random order (text values, key hashes), so each batch of a large load would rewrite
+    /// most of its pages, while building it afresh is one sort. Indexes whose entries arrive
+    /// in order (ids, times, owners) cost little to keep, and stay.
+    pub(crate) fn deferrable(mut self) -> Index {
+        self.deferrable = true;
+        self
+    }
+
+    fn create(&self) -> String {
+        let columns: Vec<String> = self.columns.iter().map(|c| format!("\"{c}\"")).collect();
+        format!(
+            "CREATE INDEX IF NOT EXISTS \"{}\" ON \"{}\" ({})",
+            self.name,
+            self.table,
+            columns.join(", ")
+        )
+    }
+
+    fn drop(&self) -> String {
+        format!("DROP INDEX IF EXISTS \"{}\"", self.name)
+    }
+}
+
+/// The secondary indexes of `kind`'s table.
+fn indexes(kind: ObjectKind) -> Vec<Index> {
     let table = kind.table();
-    // No index on (tenant, id): the primary key finds a record, and every extra index costs
-    // each insert. Databases that have one from an earlier version drop it.
-    let dropped = [
-        format!("DROP INDEX IF EXISTS \"ix_{table}_id\""),
-        format!("DROP INDEX IF EXISTS \"ix_{table}_owner\""),
-    ];
     // Counting what an access plan lets a user see is counting records by owner: with
     // `deleted_at` in the owner index the count never reads a row (a director's count over
     // 100k accounts: 20 ms reading rows, 8.5 ms from the index alone).
-    let by_owner = format!(
-        "CREATE INDEX IF NOT EXISTS \"ix_{table}_owner_live\" ON \"{table}\" (\"tenant\", \"owner\", \"deleted_at\")"
-    );
-    ["updated_at"]
-        .into_iter()
-        .chain(kind.columns().iter().filter(|c| c.indexed).map(|c| c.name))
-        .map(|col| {
-            format!(
-                "CREATE INDEX IF NOT EXISTS \"ix_{table}_{col}\" ON \"{table}\" (\"tenant\", \"{col}\")"
-            )
-        })
+    let by_owner = Index::new(table, "owner_live", &["tenant", "owner", "deleted_at"]);
+    let by_column = kind.columns().iter().filter(|c| c.indexed).map(|c| {
+        let index = Index::new(table, c.name, &["tenant", c.name]);
+        match c.ty {
+            ColumnType::Text => index.deferrable(),
+            _ => index,
+        }
+    });
+    std::iter::once(Index::new(table, "updated_at", &["tenant", "updated_at"]))
+        .chain(by_column)
         .chain([by_owner])
-        .chain(dropped)
         .collect()
 }
 
-fn audit_table(backend: DbBackend) -> [String; 2] {
+/// Indexes of earlier versions, dropped on open. No index on (tenant, id): the primary key
+/// finds a record, and every extra index costs each insert.
+fn retired_indexes(kind: ObjectKind) -> [String; 2] {
+    let table = kind.table();
+    [
+        format!("DROP INDEX IF EXISTS \"ix_{table}_id\""),
+        format!("DROP INDEX IF EXISTS \"ix_{table}_owner\""),
+    ]
+}
+
+/// Every secondary index of the schema.
+fn all_indexes() -> impl Iterator<Item = Index> {
+    ObjectKind::ALL
+        .into_iter()
+        .flat_map(indexes)
+        .chain([audit_index(), keys::key_index()])
+}
+
+/// Create every index that is missing: after a bulk load, or on open after one that was
+/// interrupted.
+pub(crate) async fn create_indexes(tx: &DatabaseTransaction) -> Result<()> {
+    for index in all_indexes() {
+        execute(tx, index.create()).await?;
+    }
+    Ok(())
+}
+
+/// Drop the deferrable indexes that inserting records of `kinds` maintains (see
+/// [`Index::deferrable`]); [`create_indexes`] rebuilds them.
+pub(crate) async fn drop_deferrable_indexes(
+    tx: &DatabaseTransaction,
+    kinds: &[ObjectKind],
+) -> Result<()> {
+    let deferred = kinds
+        .iter()
+        .flat_map(|&kind| indexes(kind))
+        .chain([keys::key_index()])
+        .filter(|index| index.deferrable);
+    for index in deferred {
+        execute(tx, index.drop()).await?;
+    }
+    Ok(())
+}
+
+fn audit_table(backend: DbBackend) -> String {
     let uuid = sql_type(ColumnType::Uuid, backend);
     let seq = match backend {
         DbBackend::Postgres => "\"seq\" BIGSERIAL PRIMARY KEY",
         _ => "\"seq\" INTEGER PRIMARY KEY AUTOINCREMENT",
     };
-    [
-        format!(
-            "CREATE TABLE IF NOT EXISTS \"audit_events\" ({seq}, \"tenant\" {uuid} NOT NULL, \
-             \"at\" BIGINT NOT NULL, \"actor\" TEXT NOT NULL, \"object\" TEXT NOT NULL, \
-             \"record_id\" {uuid} NOT NULL, \"action\" TEXT NOT NULL, \"version\" BIGINT NOT NULL, \
-             \"changes\" TEXT NOT NULL)"
-        ),
-        "CREATE INDEX IF NOT EXISTS \"ix_audit_events_record\" ON \"audit_events\" \
-         (\"tenant\", \"object\", \"record_id\", \"seq\")"
-            .to_owned(),
-    ]
+    format!(
+        "CREATE TABLE IF NOT EXISTS \"audit_events\" ({seq}, \"tenant\" {uuid} NOT NULL, \
+         \"at\" BIGINT NOT NULL, \"actor\" TEXT NOT NULL, \"object\" TEXT NOT NULL, \
+         \"record_id\" {uuid} NOT NULL, \"action\" TEXT NOT NULL, \"version\" BIGINT NOT NULL, \
+         \"changes\" TEXT NOT NULL)"
+    )
+}
+
+/// A record's audit trail, in order.
+fn audit_index() -> Index {
+    Index::new(
+        "audit_events",
+        "record",
+        &["tenant", "object", "record_id", "seq"],
+    )
 }
 
 async fn execute(tx: &DatabaseTransaction, sql: String) -> Result<()> {
@@ -186,19 +271,16 @@ pub(crate) async fn ensure(tx: &DatabaseTransaction) -> Result<()> {
         if !missing.is_empty() {
             backfill(tx, kind).await?;
         }
-        for index in indexes(kind) {
-            execute(tx, index).await?;
+        for sql in retired_indexes(kind) {
+            execute(tx, sql).await?;
         }
     }
-    for sql in audit_table(backend)
-        .into_iter()
-        .chain(keys::create(backend))
-    {
-        execute(tx, sql).await?;
+    execute(tx, audit_table(backend)).await?;
+    execute(tx, keys::create(backend)).await?;
+    if let Some(layout) = newest.filter(|&v| v < LAYOUT_VERSION) {
+        keys::migrate(tx, layout).await?;
     }
-    if newest == Some(1) {
-        keys::migrate_text_keys(tx).await?;
-    }
+    create_indexes(tx).await?;
     if newest != Some(LAYOUT_VERSION) {
         let insert = Query::insert()
             .into_table(Alias::new("schema_migrations"))
