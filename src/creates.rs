@@ -1,8 +1,8 @@
 //! Records to create, worked out before their transaction.
 //!
 //! What creating records writes besides them — their storage rows, audit events and duplicate
-//! keys — depends on the records alone. A bulk writer (the importer) builds it on a core that
-//! is free while the store writes the previous batch, and hands it to
+//! keys — depends on the records alone. A bulk writer (the importer) builds it outside the
+//! transaction, on a core that is free while the next batch is planned, and hands it to
 //! [`UnitOfWork::create_prepared`], which checks and stores it.
 
 use chrono::{DateTime, Utc};

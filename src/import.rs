@@ -389,7 +389,7 @@ impl Importer<'_> {
                 if report.rows_read == 0 {
                     self.consider_bulk_load(&batch, bytes, total_bytes).await?;
                 }
-                let writes = self.writes(&mut batch)?;
+                let writes = self.writes(&mut batch);
                 let (crm, actor) = (self.crm.clone(), *self.actor);
                 let writing = tokio::spawn(async move { writes.store(&crm, &actor).await });
                 in_flight = Some((batch, writing));
@@ -823,13 +823,13 @@ impl Importer<'_> {
     }
 
     /// What committing `batch` writes, taken out of the planner so that the next batch can
-    /// be planned while it is stored: the batch's notes move into it, its new records are
-    /// prepared for storing (rows, audit events, duplicate keys: CPU work the writer need not
-    /// do), and its customers count as stored from here on.
-    fn writes(&mut self, batch: &mut Batch) -> Result<Writes> {
+    /// be planned while it is stored: the batch's notes move into it, its new and changed
+    /// records are copied into it, and its customers count as stored from here on.
+    fn writes(&mut self, batch: &mut Batch) -> Writes {
         let mut new_accounts: HashMap<Option<UserId>, Vec<(AccountId, Account)>> = HashMap::new();
         let mut new_contacts: HashMap<Option<UserId>, Vec<(ContactId, Contact)>> = HashMap::new();
         let mut writes = Writes {
+            at: self.crm.clock.now(),
             tags: batch
                 .new_tags
                 .iter()
@@ -873,26 +873,24 @@ impl Importer<'_> {
                 *state = Written::Stored;
             }
         }
-        let now = self.crm.clock.now();
-        for (owner, accounts) in new_accounts {
-            let creates = Creates::new(self.actor, now, owner, accounts)?;
-            writes.new_accounts.push(creates);
-        }
-        for (owner, contacts) in new_contacts {
-            let creates = Creates::new(self.actor, now, owner, contacts)?;
-            writes.new_contacts.push(creates);
-        }
-        Ok(writes)
+        writes.new_accounts = new_accounts.into_iter().collect();
+        writes.new_contacts = new_contacts.into_iter().collect();
+        writes
     }
 }
+
+/// New records of one kind, by owner.
+type NewRecords<T> = Vec<(Option<UserId>, Vec<(<T as crate::Entity>::Id, T)>)>;
 
 /// One batch's changes, written in one transaction by [`Writes::store`].
 #[derive(Default)]
 struct Writes {
+    /// When the batch's records are created.
+    at: chrono::DateTime<chrono::Utc>,
     tags: Vec<(TagId, Tag)>,
     /// New customers' accounts, then their contacts (which refer to them), by owner.
-    new_accounts: Vec<Creates<Account>>,
-    new_contacts: Vec<Creates<Contact>>,
+    new_accounts: NewRecords<Account>,
+    new_contacts: NewRecords<Contact>,
     /// Stored records whose gaps the batch fills.
     changed_accounts: Vec<(AccountId, Account)>,
     changed_contacts: Vec<(ContactId, Contact)>,
@@ -901,7 +899,23 @@ struct Writes {
 
 impl Writes {
     /// Write everything in one transaction as `actor`: tags, customers, contacts, notes.
-    async fn store(self, crm: &Crm, actor: &Actor) -> Result<()> {
+    /// The new records' rows, audit events and duplicate keys are worked out first, on a
+    /// thread of their own: CPU work done while the planner works on the next batch, and
+    /// outside the transaction.
+    async fn store(mut self, crm: &Crm, actor: &Actor) -> Result<()> {
+        let (at, actor_copy) = (self.at, *actor);
+        let (accounts, contacts) = (
+            std::mem::take(&mut self.new_accounts),
+            std::mem::take(&mut self.new_contacts),
+        );
+        let (new_accounts, new_contacts) = tokio::task::spawn_blocking(move || {
+            Ok::<_, Error>((
+                prepare(&actor_copy, at, accounts)?,
+                prepare(&actor_copy, at, contacts)?,
+            ))
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("prepare an import batch: {e}")))??;
         let mut uow = crm.begin(actor).await?;
         uow.create_with_ids(None, self.tags).await?;
         for (id, account) in &self.changed_accounts {
@@ -910,10 +924,10 @@ impl Writes {
         for (id, contact) in &self.changed_contacts {
             update_with(&mut uow, *id, contact).await?;
         }
-        for accounts in self.new_accounts {
+        for accounts in new_accounts {
             uow.create_prepared(accounts).await?;
         }
-        for contacts in self.new_contacts {
+        for contacts in new_contacts {
             uow.create_prepared(contacts).await?;
         }
         for (account, owner, note) in self.notes {
@@ -924,6 +938,18 @@ impl Writes {
         }
         uow.commit().await
     }
+}
+
+/// `records` to be created by `actor` at `at`, prepared for storing ([`Creates`]).
+fn prepare<T: crate::Entity>(
+    actor: &Actor,
+    at: chrono::DateTime<chrono::Utc>,
+    records: NewRecords<T>,
+) -> Result<Vec<Creates<T>>> {
+    records
+        .into_iter()
+        .map(|(owner, data)| Creates::new(actor, at, owner, data))
+        .collect()
 }
 
 /// Store the gaps of record `id` filled from `wanted`, if that changes anything.
