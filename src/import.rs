@@ -337,9 +337,17 @@ impl Importer<'_> {
         // written once n has committed, and dropped (its rows not counted) if n failed.
         let mut in_flight: Option<(Batch, JoinHandle<Result<()>>)> = None;
         loop {
-            let planned = match self.options.cancel.is_cancelled() {
+            let mut planned = match self.options.cancel.is_cancelled() {
                 true => Ok(Batch::default()),
                 false => self.plan_batch(table, &mut bytes).await,
+            };
+            // Its new records are prepared for storing while the previous batch is stored.
+            let preparing = match &mut planned {
+                Ok(batch) if batch.rows > 0 && !self.options.dry_run => {
+                    let (writes, actor) = (self.writes(batch), *self.actor);
+                    Some(tokio::task::spawn_blocking(move || writes.prepare(&actor)))
+                }
+                _ => None,
             };
             if let Some((done, writing)) = in_flight.take() {
                 let first_row = done.first_row.unwrap_or_default();
@@ -358,7 +366,7 @@ impl Importer<'_> {
                     Err(e) => return Err(Error::Internal(format!("import batch task: {e}"))),
                 }
             }
-            let mut batch = planned?;
+            let batch = planned?;
             if self.options.cancel.is_cancelled() {
                 // A batch planned meanwhile is dropped: the import stops before its first row.
                 let at_row = match batch.first_row {
@@ -377,22 +385,30 @@ impl Importer<'_> {
                 break;
             }
             progress(tell(Phase::Committing, report.rows_read, bytes));
-            if self.options.dry_run {
-                for id in &batch.touched {
-                    if let Some(customer) = self.customers.get_mut(id) {
-                        customer.in_batch = false;
+            match preparing {
+                // A dry run.
+                None => {
+                    for id in &batch.touched {
+                        if let Some(customer) = self.customers.get_mut(id) {
+                            customer.in_batch = false;
+                        }
                     }
+                    self.tally(batch, report, rejects.as_deref_mut())?;
+                    progress(tell(Phase::Planning, report.rows_read, bytes));
                 }
-                self.tally(batch, report, rejects.as_deref_mut())?;
-                progress(tell(Phase::Planning, report.rows_read, bytes));
-            } else {
-                if report.rows_read == 0 {
-                    self.consider_bulk_load(&batch, bytes, total_bytes).await?;
+                Some(preparing) => {
+                    if report.rows_read == 0 {
+                        self.consider_bulk_load(&batch, bytes, total_bytes).await?;
+                    }
+                    let (crm, actor) = (self.crm.clone(), *self.actor);
+                    let writing = tokio::spawn(async move {
+                        let writes = preparing.await.map_err(|e| {
+                            Error::Internal(format!("prepare an import batch: {e}"))
+                        })??;
+                        writes.store(&crm, &actor).await
+                    });
+                    in_flight = Some((batch, writing));
                 }
-                let writes = self.writes(&mut batch);
-                let (crm, actor) = (self.crm.clone(), *self.actor);
-                let writing = tokio::spawn(async move { writes.store(&crm, &actor).await });
-                in_flight = Some((batch, writing));
             }
         }
         progress(tell(Phase::Done, report.rows_read, bytes));
@@ -882,7 +898,8 @@ impl Importer<'_> {
 /// New records of one kind, by owner.
 type NewRecords<T> = Vec<(Option<UserId>, Vec<(<T as crate::Entity>::Id, T)>)>;
 
-/// One batch's changes, written in one transaction by [`Writes::store`].
+/// One batch's changes: prepared by [`Writes::prepare`], then written in one transaction by
+/// [`PreparedWrites::store`].
 #[derive(Default)]
 struct Writes {
     /// When the batch's records are created.
@@ -898,30 +915,41 @@ struct Writes {
 }
 
 impl Writes {
-    /// Write everything in one transaction as `actor`: tags, customers, contacts, notes.
-    /// The new records' rows, audit events and duplicate keys are worked out first, on a
-    /// thread of their own: CPU work done while the planner works on the next batch, and
-    /// outside the transaction.
-    async fn store(mut self, crm: &Crm, actor: &Actor) -> Result<()> {
-        let (at, actor_copy) = (self.at, *actor);
-        let (accounts, contacts) = (
-            std::mem::take(&mut self.new_accounts),
-            std::mem::take(&mut self.new_contacts),
-        );
-        let (new_accounts, new_contacts) = tokio::task::spawn_blocking(move || {
-            Ok::<_, Error>((
-                prepare(&actor_copy, at, accounts)?,
-                prepare(&actor_copy, at, contacts)?,
-            ))
+    /// Work out the new records' rows, audit events and duplicate keys as `actor`: CPU work
+    /// done on a thread of its own, outside any transaction.
+    fn prepare(mut self, actor: &Actor) -> Result<PreparedWrites> {
+        let accounts = std::mem::take(&mut self.new_accounts);
+        let contacts = std::mem::take(&mut self.new_contacts);
+        Ok(PreparedWrites {
+            new_accounts: prepare(actor, self.at, accounts)?,
+            new_contacts: prepare(actor, self.at, contacts)?,
+            writes: self,
         })
-        .await
-        .map_err(|e| Error::Internal(format!("prepare an import batch: {e}")))??;
+    }
+}
+
+/// [`Writes`] with their new records prepared for storing.
+struct PreparedWrites {
+    /// The batch's writes other than new records (those were moved out).
+    writes: Writes,
+    new_accounts: Vec<Creates<Account>>,
+    new_contacts: Vec<Creates<Contact>>,
+}
+
+impl PreparedWrites {
+    /// Write everything in one transaction as `actor`: tags, customers, contacts, notes.
+    async fn store(self, crm: &Crm, actor: &Actor) -> Result<()> {
+        let PreparedWrites {
+            writes,
+            new_accounts,
+            new_contacts,
+        } = self;
         let mut uow = crm.begin(actor).await?;
-        uow.create_with_ids(None, self.tags).await?;
-        for (id, account) in &self.changed_accounts {
+        uow.create_with_ids(None, writes.tags).await?;
+        for (id, account) in &writes.changed_accounts {
             update_with(&mut uow, *id, account).await?;
         }
-        for (id, contact) in &self.changed_contacts {
+        for (id, contact) in &writes.changed_contacts {
             update_with(&mut uow, *id, contact).await?;
         }
         for accounts in new_accounts {
@@ -930,7 +958,7 @@ impl Writes {
         for contacts in new_contacts {
             uow.create_prepared(contacts).await?;
         }
-        for (account, owner, note) in self.notes {
+        for (account, owner, note) in writes.notes {
             let mut activity = Activity::new(ActivityKind::Note, "导入备注 / imported note");
             activity.notes = Some(note);
             activity.account_id = Some(AccountId::from_uuid(account));
