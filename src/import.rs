@@ -946,12 +946,8 @@ impl PreparedWrites {
         } = self;
         let mut uow = crm.begin(actor).await?;
         uow.create_with_ids(None, writes.tags).await?;
-        for (id, account) in &writes.changed_accounts {
-            update_with(&mut uow, *id, account).await?;
-        }
-        for (id, contact) in &writes.changed_contacts {
-            update_with(&mut uow, *id, contact).await?;
-        }
+        fill_gaps_of(&mut uow, &writes.changed_accounts).await?;
+        fill_gaps_of(&mut uow, &writes.changed_contacts).await?;
         for accounts in new_accounts {
             uow.create_prepared(accounts).await?;
         }
@@ -980,17 +976,23 @@ fn prepare<T: crate::Entity>(
         .collect()
 }
 
-/// Store the gaps of record `id` filled from `wanted`, if that changes anything.
-async fn update_with<T: crate::Entity>(
+/// Store the gaps of the stored records filled from the data `wanted` for them, where that
+/// changes anything: the records are read as they are now, and saved, together.
+async fn fill_gaps_of<T: crate::Entity>(
     uow: &mut UnitOfWork<'_>,
-    id: T::Id,
-    wanted: &T,
+    wanted: &[(T::Id, T)],
 ) -> Result<()> {
-    let mut record = uow.get::<T>(id).await?;
-    if let Some(filled) = fill_gaps(&record.data, wanted) {
-        record.data = filled;
-        uow.update(record).await?;
-    }
+    let ids: Vec<T::Id> = wanted.iter().map(|(id, _)| *id).collect();
+    let stored = uow.get_many::<T>(&ids).await?;
+    let changed: Vec<_> = stored
+        .into_iter()
+        .zip(wanted)
+        .filter_map(|(mut record, (_, data))| {
+            record.data = fill_gaps(&record.data, data)?;
+            Some(record)
+        })
+        .collect();
+    uow.update_many(changed).await?;
     Ok(())
 }
 

@@ -73,6 +73,10 @@ use crm_core::store::{ReadStore, Store, Transaction};
 
 use access_sync::{DIRECTORY_KINDS, derives_access_rows};
 use directory_cache::DirectoryCache;
+use enforce::Gate;
+
+/// Ids per statement of [`UnitOfWork::get_many`].
+const GET_MANY_CHUNK: usize = 500;
 
 /// The engine: a store plus the injected clock and id generator.
 #[derive(Clone)]
@@ -353,9 +357,99 @@ impl UnitOfWork<'_> {
         gate.conceal(record)
     }
 
+    /// The live records `ids`, in that order, as this unit of work sees them, read a few
+    /// hundred per statement; [`Error::NotFound`] for the first that is missing or that the
+    /// actor may not read. Fields are cleared as by [`get`](Self::get).
+    pub async fn get_many<T: Entity>(&mut self, ids: &[T::Id]) -> Result<Vec<Record<T>>> {
+        let gate = self.gate().await?;
+        let mut records = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(GET_MANY_CHUNK) {
+            let uuids: Vec<uuid::Uuid> = chunk.iter().map(|id| id.uuid()).collect();
+            let mut rows: HashMap<uuid::Uuid, Row> = self
+                .tx
+                .get_rows(T::KIND, self.actor.tenant, &uuids)
+                .await?
+                .into_iter()
+                .filter(|row| row.meta.deleted_at.is_none())
+                .map(|row| (row.id, row))
+                .collect();
+            for id in chunk {
+                let row = rows.remove(&id.uuid()).ok_or_else(|| Error::NotFound {
+                    object: T::KIND.as_str(),
+                    id: id.to_string(),
+                })?;
+                gate.read(&row)?;
+                records.push(gate.conceal(Record::from_row(&row)?)?);
+                // Asked twice: found twice.
+                rows.insert(id.uuid(), row);
+            }
+        }
+        Ok(records)
+    }
+
     /// Store changes to a record read at `record.meta.version`; [`Error::Conflict`] if it
     /// changed since. Returns it as stored (version + 1).
     pub async fn update<T: Entity>(&mut self, record: Record<T>) -> Result<Record<T>> {
+        let gate = self.gate().await?;
+        let record = self.checked_update(&gate, record).await?;
+        let saved = self.save_with_keys(record).await?;
+        gate.conceal(saved)
+    }
+
+    /// [`update`](Self::update) several records, in fewer statements: the same checks, audit
+    /// events and duplicate keys, with the stored versions read, the events appended and the
+    /// keys replaced together. Kinds whose saves do more (activities' follow-ups, access rows,
+    /// kinds automation rules watch) are updated one by one.
+    pub async fn update_many<T: Entity>(
+        &mut self,
+        records: Vec<Record<T>>,
+    ) -> Result<Vec<Record<T>>> {
+        if T::KIND == ObjectKind::Activity
+            || derives_access_rows(T::KIND)
+            || self.rules_watch(T::KIND)
+        {
+            let mut saved = Vec::with_capacity(records.len());
+            for record in records {
+                saved.push(self.update(record).await?);
+            }
+            return Ok(saved);
+        }
+        let gate = self.gate().await?;
+        let mut checked = Vec::with_capacity(records.len());
+        for record in records {
+            checked.push(self.checked_update(&gate, record).await?);
+        }
+        let rows = checked
+            .iter()
+            .map(Record::to_row)
+            .collect::<Result<Vec<_>>>()?;
+        let stored = self
+            .tx
+            .save_rows(&self.actor, self.crm.clock.now(), rows)
+            .await?;
+        let saved: Vec<Record<T>> = checked
+            .into_iter()
+            .zip(stored)
+            .map(|(record, row)| Record {
+                meta: row.meta,
+                ..record
+            })
+            .collect();
+        for record in &saved {
+            self.remember(T::KIND, record.id.uuid(), true);
+        }
+        self.store_keys(&saved.iter().collect::<Vec<_>>()).await?;
+        saved.into_iter().map(|r| gate.conceal(r)).collect()
+    }
+
+    /// `record` once it may be stored as a change by this unit of work's actor: live, allowed
+    /// by `gate` (fields the actor may not change kept as stored), valid, its owner existing
+    /// and, under [`DuplicatePolicy::Block`], no likely duplicate.
+    async fn checked_update<T: Entity>(
+        &mut self,
+        gate: &Gate,
+        record: Record<T>,
+    ) -> Result<Record<T>> {
         if record.is_deleted() {
             return Err(Error::validation(
                 "deleted_at",
@@ -363,7 +457,6 @@ impl UnitOfWork<'_> {
                 "restore a deleted record before changing it",
             ));
         }
-        let gate = self.gate().await?;
         let record = match gate.is_open() {
             true => record,
             false => gate.update(&self.stored_row(T::KIND, record.id.uuid()).await?, record)?,
@@ -389,8 +482,7 @@ impl UnitOfWork<'_> {
             self.check_duplicates(&record.data, Some(record.id.uuid()))
                 .await?;
         }
-        let saved = self.save_with_keys(record).await?;
-        gate.conceal(saved)
+        Ok(record)
     }
 
     /// Store `record` and its blocking keys.

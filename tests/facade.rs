@@ -380,3 +380,65 @@ async fn bad_urls_and_files_are_clear_errors() {
         .unwrap();
     assert!(fresh.exists(), "a missing file is created");
 }
+
+#[tokio::test]
+async fn many_records_are_got_and_updated_together_as_one_by_one() {
+    for url in URLS {
+        let crm = engine(url).await;
+        let a = admin();
+        let mut created = Vec::new();
+        for name in ["批量一有限公司", "批量二有限公司", "批量三有限公司"] {
+            created.push(crm.accounts().create(&a, account(name)).await.unwrap());
+        }
+        let ids: Vec<AccountId> = created.iter().map(|r| r.id).collect();
+        let mut uow = crm.begin(&a).await.unwrap();
+        let asked = [ids[2], ids[0], ids[2]];
+        let got = uow.get_many::<Account>(&asked).await.unwrap();
+        assert_eq!(got.iter().map(|r| r.id).collect::<Vec<_>>(), asked, "{url}");
+        let missing = uow
+            .get_many::<Account>(&[ids[0], AccountId(Uuid::from_u128(5))])
+            .await
+            .unwrap_err();
+        assert_eq!(missing.kind(), ErrorKind::NotFound, "{url}");
+
+        let phone = Phone::parse("021-52345678").unwrap();
+        let changed: Vec<_> = got[..2]
+            .iter()
+            .cloned()
+            .map(|mut r| {
+                r.data.phone = Some(phone.clone());
+                r
+            })
+            .collect();
+        let saved = uow.update_many(changed).await.unwrap();
+        uow.commit().await.unwrap();
+        assert!(saved.iter().all(|r| r.meta.version == 2), "{url}");
+        for id in [ids[2], ids[0]] {
+            let stored = crm.accounts().get(&a, id).await.unwrap();
+            assert_eq!(stored.data.phone.as_ref(), Some(&phone), "{url}");
+            let history = crm.accounts().history(&a, id).await.unwrap();
+            assert_eq!(history.len(), 2, "{url}");
+            assert_eq!(history[1].changes[0].field, "phone", "{url}");
+        }
+        // Duplicate detection sees the new phones: a like name with the phone finds the two
+        // that have it, not the third.
+        let mut probe = account("批量有限公司");
+        probe.phone = Some(phone.clone());
+        let found = crm.accounts().duplicates_of(&a, &probe).await.unwrap();
+        let mut found: Vec<AccountId> = found.iter().map(|m| m.record.id).collect();
+        found.sort();
+        let mut expected = vec![ids[0], ids[2]];
+        expected.sort();
+        assert_eq!(found, expected, "{url}");
+
+        // A stale record among them: a conflict, nothing of the unit of work kept.
+        let mut uow = crm.begin(&a).await.unwrap();
+        let fresh = uow.get::<Account>(ids[1]).await.unwrap();
+        let stale = created[0].clone();
+        let err = uow.update_many(vec![fresh, stale]).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Conflict, "{url}");
+        drop(uow);
+        let second = crm.accounts().get(&a, ids[1]).await.unwrap();
+        assert_eq!(second.meta.version, 1, "{url}");
+    }
+}

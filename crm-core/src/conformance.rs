@@ -55,7 +55,8 @@ macro_rules! conformance_suite {
                 sort_and_page_agree_with_the_reference_interpreter,
                 sub_selects_agree_with_the_reference_interpreter,
                 batch_insert_is_atomic,
-                duplicate_keys_are_found_replaced_and_rolled_back);
+                duplicate_keys_are_found_replaced_and_rolled_back,
+                rows_are_got_and_saved_by_id_in_batches);
         }
     };
     (@cases $make:expr; $($case:ident),*) => {$(
@@ -1179,4 +1180,80 @@ pub async fn duplicate_keys_are_found_replaced_and_rolled_back(store: Arc<dyn St
             .unwrap(),
         vec![a]
     );
+}
+
+/// `get_rows` finds exactly the tenant's rows asked for, deleted ones included, however many;
+/// `save_rows` saves like `save_row` one by one: versions, audit events, and a stale version
+/// failing with nothing of the call written.
+pub async fn rows_are_got_and_saved_by_id_in_batches(store: Arc<dyn Store>) {
+    let fx = Fixture::new(17);
+    let other = Fixture::new(18);
+    // More records than one statement reads.
+    let records: Vec<_> = (0..1203)
+        .map(|i| fx.record(account(&format!("批量{i}号有限公司"))))
+        .collect();
+    fx.insert(store.as_ref(), &records).await;
+    let stranger = other.record(account("别家公司"));
+    other
+        .insert(store.as_ref(), std::slice::from_ref(&stranger))
+        .await;
+    let mut deleted = records[5].clone();
+    deleted.meta.deleted_at = Some(t0());
+    let mut tx = store.begin().await.unwrap();
+    tx.save(&fx.actor, t0(), deleted).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut asked: Vec<Uuid> = records.iter().map(|r| r.id.uuid()).collect();
+    asked.push(stranger.id.uuid());
+    asked.push(Uuid::from_u128(0xdead));
+    let mut got: Vec<Uuid> = store
+        .get_rows(ObjectKind::Account, fx.tenant, &asked)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    got.sort();
+    let mut expected: Vec<Uuid> = records.iter().map(|r| r.id.uuid()).collect();
+    expected.sort();
+    assert_eq!(got, expected, "the tenant's rows, the deleted one included");
+
+    let changed: Vec<Row> = records[600..]
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.data.level = Some("A".into());
+            r.to_row().unwrap()
+        })
+        .collect();
+    let mut tx = store.begin().await.unwrap();
+    let saved = tx.save_rows(&fx.actor, t0(), changed).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(saved.len(), 603);
+    assert!(saved.iter().all(|r| r.meta.version == 2));
+    let read = reader(store.as_ref());
+    let last = read
+        .get::<Account>(fx.tenant, records[1202].id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (last.meta.version, last.data.level.as_deref()),
+        (2, Some("A"))
+    );
+    let trail = store
+        .audit_trail(fx.tenant, ObjectKind::Account, records[1202].id.uuid())
+        .await
+        .unwrap();
+    assert_eq!(trail.len(), 2);
+    assert_eq!(trail[1].changes[0].field, "level");
+
+    // One stale row among fresh ones: a conflict, and the whole transaction is discarded.
+    let mut rows: Vec<Row> = records[..3].iter().map(|r| r.to_row().unwrap()).collect();
+    rows.push(records[700].to_row().unwrap());
+    let mut tx = store.begin().await.unwrap();
+    let err = tx.save_rows(&fx.actor, t0(), rows).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    drop(tx);
+    let first = read.get::<Account>(fx.tenant, records[0].id).await.unwrap();
+    assert_eq!(first.meta.version, 1);
 }
