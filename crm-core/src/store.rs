@@ -246,7 +246,7 @@ impl dyn Transaction + '_ {
         Ok(row)
     }
 
-    /// [`save_row`](Self::save_row) for several rows, in fewer statements: the stored
+    /// `save_row` for several rows, in fewer statements: the stored
     /// versions are read a few hundred at a time and the audit events appended together.
     /// The same checks in the same order (a missing row is [`Error::NotFound`], a version
     /// that moved [`Error::Conflict`]) and the same results as saving them one by one.
