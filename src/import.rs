@@ -67,7 +67,8 @@ pub struct ImportOptions {
     pub on_duplicate: OnDuplicate,
     /// Plan and report without writing anything.
     pub dry_run: bool,
-    /// Rows per transaction. Where the store keeps every index during the import (a file
+    /// Rows per transaction (the first holds at most 10,000, so that writing starts early).
+    /// Where the store keeps every index during the import (a file
     /// small next to the data already stored), larger batches write each index page fewer
     /// times (a SQLite commit writes every page it changed). With the indexes deferred
     /// ([`crm_core::store::Store::begin_bulk_load`]) the size matters little: 1,000,000
@@ -173,11 +174,19 @@ impl Crm {
         let outcome = importer
             .run(&mut table, &mut report, rejects.as_mut(), progress)
             .await;
+        // The planner's memory (every customer it met, its duplicate index) is freed on
+        // another thread while the store rebuilds its indexes.
+        let bulk_load = importer.bulk_load;
+        let memory = importer.take_memory();
+        let freed = tokio::task::spawn_blocking(move || drop(memory));
         // Rebuilt whatever happened: a failed batch leaves the committed ones in place.
-        let rebuilt = match importer.bulk_load {
+        let rebuilt = match bulk_load {
             true => self.store.end_bulk_load().await,
             false => Ok(()),
         };
+        freed
+            .await
+            .map_err(|e| Error::Internal(format!("free the import's memory: {e}")))?;
         outcome?;
         rebuilt?;
         if !options.dry_run && report.created + report.merged > 0 {
@@ -280,6 +289,9 @@ impl Written {
     }
 }
 
+/// Rows in the first batch at most: nothing is written until it is planned.
+const FIRST_BATCH_ROWS: usize = 10_000;
+
 /// The changes of one batch, applied in one transaction.
 #[derive(Default)]
 struct Batch {
@@ -339,11 +351,14 @@ impl Importer<'_> {
         // Batch n is stored by its own task while batch n + 1 is planned; n + 1 is only
         // written once n has committed, and dropped (its rows not counted) if n failed.
         let mut in_flight: Option<(Batch, JoinHandle<Result<()>>)> = None;
+        // The first batch is kept small so that the store starts writing early.
+        let mut rows = self.options.batch_size.min(FIRST_BATCH_ROWS);
         loop {
             let mut planned = match self.options.cancel.is_cancelled() {
                 true => Ok(Batch::default()),
-                false => self.plan_batch(table, &mut bytes).await,
+                false => self.plan_batch(table, rows, &mut bytes).await,
             };
+            rows = self.options.batch_size;
             // Its new records are prepared for storing while the previous batch is stored.
             let preparing = match &mut planned {
                 Ok(batch) if batch.rows > 0 && !self.options.dry_run => {
@@ -445,14 +460,24 @@ impl Importer<'_> {
         Ok(())
     }
 
-    /// Plan the next batch of rows, `bytes` following the reader.
+    /// The planner's memory, taken out of it to be freed elsewhere.
+    fn take_memory(&mut self) -> (HashMap<Uuid, Customer>, DedupIndex<Entry>) {
+        let empty = DedupIndex::with_prior_model(Deduper::new(match_fields()));
+        (
+            std::mem::take(&mut self.customers),
+            std::mem::replace(&mut self.index, empty),
+        )
+    }
+
+    /// Plan the next batch of at most `rows` rows, `bytes` following the reader.
     async fn plan_batch(
         &mut self,
         table: &mut crm_import::read::Table,
+        rows: usize,
         bytes: &mut u64,
     ) -> Result<Batch> {
         let mut batch = Batch::default();
-        for item in table.by_ref().take(self.options.batch_size.max(1)) {
+        for item in table.by_ref().take(rows.max(1)) {
             *bytes = match &item {
                 Ok(row) => row.bytes_read,
                 Err(e) => e.bytes_read,
