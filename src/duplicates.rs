@@ -13,7 +13,7 @@ use crm_core::record::Row;
 use crm_core::store::ReadStore;
 use uuid::Uuid;
 
-use crate::{Entity, Error, ObjectKind, Predicate, Query, Record, Result, UnitOfWork};
+use crate::{Entity, Error, ObjectKind, Record, Result, UnitOfWork};
 
 /// What the engine does when a record being created or changed looks like an existing one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -148,13 +148,14 @@ pub(crate) async fn find_duplicates<T: Entity>(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    // One statement for all candidates (a common name brings dozens), in key order.
+    // The live candidates read together (a common name brings dozens), in key order.
     let mut stored = reader
-        .list::<T>(
-            tenant,
-            &Query::filter(Predicate::is_in("id", ids.iter().copied())).unpaged(),
-        )
-        .await?;
+        .get_rows(T::KIND, tenant, &ids)
+        .await?
+        .iter()
+        .filter(|row| row.meta.deleted_at.is_none())
+        .map(Record::<T>::from_row)
+        .collect::<Result<Vec<_>>>()?;
     let rank: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     stored.sort_by_key(|r| rank.get(&r.id.uuid()).copied());
     let candidates = stored

@@ -365,7 +365,7 @@ impl UnitOfWork<'_> {
         let mut records = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(GET_MANY_CHUNK) {
             let uuids: Vec<uuid::Uuid> = chunk.iter().map(|id| id.uuid()).collect();
-            let mut rows: HashMap<uuid::Uuid, Row> = self
+            let rows: HashMap<uuid::Uuid, Row> = self
                 .tx
                 .get_rows(T::KIND, self.actor.tenant, &uuids)
                 .await?
@@ -374,14 +374,12 @@ impl UnitOfWork<'_> {
                 .map(|row| (row.id, row))
                 .collect();
             for id in chunk {
-                let row = rows.remove(&id.uuid()).ok_or_else(|| Error::NotFound {
+                let row = rows.get(&id.uuid()).ok_or_else(|| Error::NotFound {
                     object: T::KIND.as_str(),
                     id: id.to_string(),
                 })?;
-                gate.read(&row)?;
-                records.push(gate.conceal(Record::from_row(&row)?)?);
-                // Asked twice: found twice.
-                rows.insert(id.uuid(), row);
+                gate.read(row)?;
+                records.push(gate.conceal(Record::from_row(row)?)?);
             }
         }
         Ok(records)

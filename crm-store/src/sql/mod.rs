@@ -181,10 +181,16 @@ fn col(name: &str) -> Expr {
     Expr::col(Alias::new(name))
 }
 
-fn select_rows(kind: ObjectKind, tenant: TenantId) -> SelectStatement {
+/// Every row of `kind`, all tenants, as [`decode_row`] reads them.
+fn select_all_rows(kind: ObjectKind) -> SelectStatement {
     Query::select()
         .columns(META_COLUMNS.map(Alias::new))
         .from(table(kind))
+        .to_owned()
+}
+
+fn select_rows(kind: ObjectKind, tenant: TenantId) -> SelectStatement {
+    select_all_rows(kind)
         .and_where(col("tenant").eq(tenant.0))
         .to_owned()
 }
@@ -284,9 +290,7 @@ async fn get_rows<C: ConnectionTrait>(
     };
     let mut rows = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(GET_CHUNK) {
-        let stmt = Query::select()
-            .columns(META_COLUMNS.map(Alias::new))
-            .from(table(kind))
+        let stmt = select_all_rows(kind)
             .and_where(by_tenant.clone())
             .and_where(col("id").is_in(chunk.iter().copied()))
             .to_owned();
@@ -372,16 +376,24 @@ async fn count_one<C: ConnectionTrait>(
     query: &CrmQuery,
 ) -> Result<u64> {
     let (stmt, _) = filtered(kind, tenant, query, conn.get_database_backend())?;
-    let mut count = stmt;
-    count.clear_selects().expr(Expr::cust("COUNT(*)"));
+    count_selected(conn, stmt, &format!("count {kind}")).await
+}
+
+/// `COUNT(*)` of the rows `select` selects; storage errors say they happened in `context`.
+async fn count_selected<C: ConnectionTrait>(
+    conn: &C,
+    mut select: SelectStatement,
+    context: &str,
+) -> Result<u64> {
+    select.clear_selects().expr(Expr::cust("COUNT(*)"));
     let row = conn
-        .query_one(&count)
+        .query_one(&select)
         .await
-        .map_err(|e| Error::storage(format!("count {kind}"), e))?;
+        .map_err(|e| Error::storage(context, e))?;
     let n: i64 = row
         .map(|r| r.try_get_by_index(0))
         .transpose()
-        .map_err(|e| Error::storage(format!("count {kind}"), e))?
+        .map_err(|e| Error::storage(context, e))?
         .unwrap_or(0);
     Ok(n as u64)
 }
@@ -536,20 +548,7 @@ impl Store for SqlStore {
             .map_err(|e| Error::storage(context, e))?;
         let mut stored = 0;
         for &kind in kinds {
-            let count = Query::select()
-                .expr(Expr::cust("COUNT(*)"))
-                .from(table(kind))
-                .to_owned();
-            let row = tx
-                .query_one(&count)
-                .await
-                .map_err(|e| Error::storage(context, e))?;
-            let n: i64 = row
-                .map(|r| r.try_get_by_index(0))
-                .transpose()
-                .map_err(|e| Error::storage(context, e))?
-                .unwrap_or(0);
-            stored += n as u64;
+            stored += count_selected(&tx, select_all_rows(kind), context).await?;
         }
         if stored > records.saturating_mul(BULK_LOAD_STORED_PER_NEW) {
             return Ok(false);
