@@ -10,11 +10,14 @@
 //!
 //! The planner matches rows in memory: it indexes the stored customers before the first row
 //! (up to [`ImportOptions::preload_limit`]; above it, rows are looked up in the store's
-//! duplicate keys) and every customer the file creates. Memory grows with the number of
-//! distinct customers, not with the file's bytes.
+//! duplicate keys) and every customer the file creates. Of each customer it keeps those index
+//! entries and which fields hold something ([`FilledPaths`]), enough to decide whether a row
+//! adds to it; the records themselves are held only by the batch that writes them. Memory
+//! grows with the number of distinct customers, not with the file's bytes.
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -27,6 +30,7 @@ use crm_core::id::{AccountId, ContactId, RecordId, TagId, UserId};
 use crm_core::model::{Account, Activity, ActivityKind, Contact, Tag, User};
 use crm_core::value::{Email, Phone};
 use crm_import::clean::{CellError, CleanRow, Cleaner, Strictness};
+use crm_import::filled::FilledPaths;
 use crm_import::mapping::{Mapping, Override};
 use crm_import::plan::{Decision, MatchFound, OnDuplicate, fill_gaps, match_cells, match_fields};
 use crm_import::progress::{CancelToken, Phase, Progress};
@@ -37,7 +41,7 @@ use crm_import::target::Target;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-pub use crm_import::{clean, mapping, plan, progress, read, rejects, report, target};
+pub use crm_import::{clean, filled, mapping, plan, progress, read, rejects, report, target};
 
 use crate::creates::Creates;
 use crate::duplicates::find_duplicates;
@@ -256,36 +260,111 @@ impl Owners {
     }
 }
 
-/// A customer the file touches: as it will be once the file is imported.
+/// A customer the file touches, as the planner needs it: which of its fields hold something
+/// and who its contacts are, not its records. Those stay in the store, or, while the batch
+/// being planned creates them, in the batch.
 struct Customer {
-    account: Account,
-    account_state: Written,
-    contacts: Vec<(ContactId, Contact, Written)>,
+    /// The account's filled fields, with the rows planned so far.
+    account: FilledPaths,
+    account_written: Written,
+    contacts: Vec<KnownContact>,
     owner: Option<UserId>,
     first_row: Option<u64>,
-    notes: Vec<String>,
+    /// The [`text_hash`]es of the notes rows added to it.
+    notes: Vec<u64>,
     /// Whether the batch being planned lists it among those it writes.
     in_batch: bool,
 }
 
-/// Where a record of a [`Customer`] stands against the store: what its next batch writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Written {
-    /// Not stored yet: inserted.
-    New,
-    /// Stored as it is: nothing to write.
-    Stored,
-    /// Stored, with gaps filled since: updated.
-    Changed,
+impl Customer {
+    /// Its records count as written from here on: the batch being planned was handed over.
+    fn settle(&mut self) {
+        self.in_batch = false;
+        self.account_written = Written::Stored;
+        for contact in &mut self.contacts {
+            contact.written = Written::Stored;
+        }
+    }
 }
 
-impl Written {
-    /// The state after a row fills gaps.
-    fn changed(self) -> Written {
-        match self {
-            Written::New => Written::New,
-            Written::Stored | Written::Changed => Written::Changed,
+/// A contact of a [`Customer`].
+struct KnownContact {
+    id: ContactId,
+    person: Person,
+    filled: FilledPaths,
+    written: Written,
+}
+
+impl KnownContact {
+    fn new(id: ContactId, contact: &Contact, written: Written) -> Result<KnownContact> {
+        Ok(KnownContact {
+            id,
+            person: Person::of(contact),
+            filled: FilledPaths::of(&to_json(contact)?),
+            written,
+        })
+    }
+}
+
+/// Where a record of a [`Customer`] is written from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    /// Created by the batch being planned: the batch's new record at this position.
+    New(usize),
+    /// Stored, or handed to the store with an earlier batch: rows' values for its gaps go to
+    /// the batch's changes, filled into the stored record when the batch is written.
+    Stored,
+}
+
+/// What tells contacts apart to the planner, as [`text_hash`]es: two are the same person
+/// when they share their name, mobile or email.
+#[derive(Debug, Clone, Copy)]
+struct Person {
+    name: u64,
+    /// 0 for none, as for `email`.
+    mobile: u64,
+    email: u64,
+}
+
+impl Person {
+    fn of(contact: &Contact) -> Person {
+        Person {
+            name: text_hash(contact.name.as_str()),
+            mobile: contact
+                .mobile
+                .as_ref()
+                .map_or(0, |m| text_hash(&m.canonical())),
+            email: contact
+                .email
+                .as_ref()
+                .map_or(0, |e| text_hash(&e.to_string())),
         }
+    }
+
+    fn same(&self, other: &Person) -> bool {
+        self.name == other.name
+            || (self.mobile != 0 && self.mobile == other.mobile)
+            || (self.email != 0 && self.email == other.email)
+    }
+}
+
+/// A 64-bit hash of `text`, never 0: two texts the planner compares (names, notes) collide
+/// with a chance of 2^-63.
+fn text_hash(text: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish() | 1
+}
+
+/// `record` as the JSON [`FilledPaths`] and [`fill_gaps`] look at.
+fn to_json<T: crate::Entity>(record: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(record).map_err(|e| Error::Internal(format!("serialise a record: {e}")))
+}
+
+/// Fill the gaps of `record` from `incoming`.
+fn fill_in<T: crate::Entity>(record: &mut T, incoming: &T) {
+    if let Some(filled) = fill_gaps(record, incoming) {
+        *record = filled;
     }
 }
 
@@ -304,6 +383,12 @@ struct Batch {
     plan: Vec<RowOutcome>,
     /// Customers created or changed, in order of first touch.
     touched: Vec<Uuid>,
+    /// The records the batch creates, with their owners ([`Written::New`] points here).
+    new_accounts: Vec<(AccountId, Option<UserId>, Account)>,
+    new_contacts: Vec<(ContactId, Option<UserId>, Contact)>,
+    /// Rows' values for the gaps of stored records, in row order.
+    changed_accounts: Vec<(AccountId, Account)>,
+    changed_contacts: Vec<(ContactId, Contact)>,
     notes: Vec<(Uuid, Option<UserId>, String)>,
     new_tags: Vec<(TagId, String)>,
     contacts_created: u64,
@@ -406,11 +491,9 @@ impl Importer<'_> {
             match preparing {
                 // A dry run.
                 None => {
-                    for id in &batch.touched {
-                        if let Some(customer) = self.customers.get_mut(id) {
-                            customer.in_batch = false;
-                        }
-                    }
+                    let mut batch = batch;
+                    // Nothing is written; its customers count as stored all the same.
+                    drop(self.writes(&mut batch));
                     self.tally(batch, report, rejects.as_deref_mut())?;
                     progress(tell(Phase::Planning, report.rows_read, bytes));
                 }
@@ -627,7 +710,7 @@ impl Importer<'_> {
             clean.account.tags.insert(id);
         }
         let Some((id, probability, explanation)) = found else {
-            return Ok(Ok(self.create(row, clean, owner, probe, batch)));
+            return Ok(Ok(self.create(row, clean, owner, probe, batch)?));
         };
         let customer = self
             .customers
@@ -639,56 +722,78 @@ impl Importer<'_> {
             probability,
             explanation,
         };
-        let account = fill_gaps(&customer.account, &clean.account);
-        let contact = clean
-            .contact
-            .as_ref()
-            .map(|c| contact_change(&customer.contacts, c));
-        let note = clean.note.clone().filter(|n| !customer.notes.contains(n));
-        let adds =
-            account.is_some() || contact.as_ref().is_some_and(Option::is_some) || note.is_some();
+        let account_json = to_json(&clean.account)?;
+        let fills_account = customer.account.adds(&account_json);
+        let contact = match clean.contact.take() {
+            Some(contact) => {
+                let json = to_json(&contact)?;
+                let change = contact_change(&customer.contacts, &contact, &json);
+                Some((contact, json, change))
+            }
+            None => None,
+        };
+        let new_note = clean
+            .note
+            .as_deref()
+            .map(text_hash)
+            .filter(|hash| !customer.notes.contains(hash));
+        let adds = fills_account
+            || contact
+                .as_ref()
+                .is_some_and(|(.., change)| !matches!(change, ContactChange::Known(_)))
+            || new_note.is_some();
         match (adds, self.options.on_duplicate) {
             (false, _) | (true, OnDuplicate::Skip) => {
                 batch.skipped += 1;
                 Ok(Ok(Decision::Skip(found)))
             }
-            (true, OnDuplicate::Create) => Ok(Ok(self.create(row, clean, owner, probe, batch))),
+            (true, OnDuplicate::Create) => {
+                clean.contact = contact.map(|(contact, ..)| contact);
+                Ok(Ok(self.create(row, clean, owner, probe, batch)?))
+            }
             (true, OnDuplicate::Merge) => {
                 let customer = self
                     .customers
                     .get_mut(&id)
                     .ok_or_else(|| Error::Internal(format!("customer {id} vanished")))?;
-                if let Some(account) = account {
-                    customer.account = account;
-                    customer.account_state = customer.account_state.changed();
+                if fills_account {
+                    customer.account.absorb(&account_json);
+                    match customer.account_written {
+                        Written::New(at) => fill_in(&mut batch.new_accounts[at].2, &clean.account),
+                        Written::Stored => batch
+                            .changed_accounts
+                            .push((AccountId::from_uuid(id), clean.account)),
+                    }
                 }
                 // The row's cells stand for the contact they name: a new entry for a new
                 // contact, in place of the old one for a known contact.
-                let slot = match contact.flatten() {
-                    Some(ContactChange::Fill(index, filled)) => {
-                        let (_, contact, state) = &mut customer.contacts[index];
-                        *contact = filled;
-                        *state = state.changed();
+                let slot = match contact {
+                    Some((contact, json, ContactChange::Fill(index))) => {
+                        let known = &mut customer.contacts[index];
+                        known.filled.absorb(&json);
+                        match known.written {
+                            Written::New(at) => fill_in(&mut batch.new_contacts[at].2, &contact),
+                            Written::Stored => batch.changed_contacts.push((known.id, contact)),
+                        }
                         Some(index)
                     }
-                    Some(ContactChange::Add(mut new)) => {
+                    Some((mut new, _, ContactChange::Add)) => {
                         new.account_id = Some(AccountId::from_uuid(id));
                         new.primary = customer.contacts.is_empty();
+                        let contact_id = self.crm.ids.next();
+                        let written = Written::New(batch.new_contacts.len());
                         customer
                             .contacts
-                            .push((self.crm.ids.next(), new, Written::New));
+                            .push(KnownContact::new(contact_id, &new, written)?);
+                        batch.new_contacts.push((contact_id, customer.owner, new));
                         batch.contacts_created += 1;
                         Some(customer.contacts.len() - 1)
                     }
-                    None => clean.contact.as_ref().and_then(|c| {
-                        customer
-                            .contacts
-                            .iter()
-                            .position(|(_, known, _)| same_person(known, c))
-                    }),
+                    Some((.., ContactChange::Known(index))) => Some(index),
+                    None => None,
                 };
-                if let Some(note) = note {
-                    customer.notes.push(note.clone());
+                if let (Some(hash), Some(note)) = (new_note, clean.note) {
+                    customer.notes.push(hash);
                     batch.notes.push((id, owner, note));
                 }
                 customer.first_row.get_or_insert(row);
@@ -712,39 +817,43 @@ impl Importer<'_> {
         owner: Option<UserId>,
         prepared: Prepared,
         batch: &mut Batch,
-    ) -> Decision {
+    ) -> Result<Decision> {
         let id: Uuid = self.crm.ids.next_uuid();
         // Sized exactly: most customers keep the one contact (a pushed-to vector would hold
         // room for four).
-        let contacts: Vec<_> = clean
-            .contact
-            .map(|mut contact| {
+        let contacts = match clean.contact {
+            Some(mut contact) => {
                 contact.account_id = Some(AccountId::from_uuid(id));
+                let contact_id = self.crm.ids.next();
+                let written = Written::New(batch.new_contacts.len());
+                let known = KnownContact::new(contact_id, &contact, written)?;
+                batch.new_contacts.push((contact_id, owner, contact));
                 batch.contacts_created += 1;
-                (self.crm.ids.next(), contact, Written::New)
-            })
-            .into_iter()
-            .collect();
-        let notes: Vec<String> = clean.note.into_iter().collect();
-        for note in &notes {
-            batch.notes.push((id, owner, note.clone()));
+                vec![known]
+            }
+            None => Vec::new(),
+        };
+        let notes = clean.note.as_deref().map(text_hash).into_iter().collect();
+        if let Some(note) = clean.note {
+            batch.notes.push((id, owner, note));
         }
-        self.customers.insert(
-            id,
-            Customer {
-                account: clean.account,
-                account_state: Written::New,
-                contacts,
-                owner,
-                first_row: Some(row),
-                notes,
-                in_batch: true,
-            },
-        );
+        let customer = Customer {
+            account: FilledPaths::of(&to_json(&clean.account)?),
+            account_written: Written::New(batch.new_accounts.len()),
+            contacts,
+            owner,
+            first_row: Some(row),
+            notes,
+            in_batch: true,
+        };
+        batch
+            .new_accounts
+            .push((AccountId::from_uuid(id), owner, clean.account));
+        self.customers.insert(id, customer);
         self.index.insert_prepared((id, 0), prepared);
         batch.touched.push(id);
         batch.created += 1;
-        Decision::Create
+        Ok(Decision::Create)
     }
 
     /// The stored customer most like the row, by its account or its contact, loaded into the
@@ -773,16 +882,12 @@ impl Importer<'_> {
         let Some((id, ..)) = &best else {
             return Ok(None);
         };
-        if !self.customers.contains_key(id) && !self.foreign.contains_key(id) {
-            self.load(*id).await?;
-            if let Some(Customer {
-                account, contacts, ..
-            }) = self.customers.get(id)
-            {
-                let entries = entries(*id, account, contacts.iter().map(|(_, c, _)| c));
-                for (entry, cells) in entries {
-                    self.index.insert(entry, &cells);
-                }
+        if !self.customers.contains_key(id)
+            && !self.foreign.contains_key(id)
+            && let Some((account, contacts)) = self.load(*id).await?
+        {
+            for (entry, cells) in entries(*id, &account, contacts.iter()) {
+                self.index.insert(entry, &cells);
             }
         }
         Ok(best)
@@ -830,9 +935,10 @@ impl Importer<'_> {
         }
     }
 
-    /// Read stored customer `id` (its account and contacts) into the planner, or, if the
-    /// actor may not change it, note it among the [`foreign`](Importer::foreign) ones.
-    async fn load(&mut self, id: Uuid) -> Result<()> {
+    /// Read stored customer `id` (its account and contacts) into the planner and return its
+    /// records, or, if the actor may not change it, note it among the
+    /// [`foreign`](Importer::foreign) ones.
+    async fn load(&mut self, id: Uuid) -> Result<Option<(Account, Vec<Contact>)>> {
         let reader = self.crm.reader();
         let tenant = self.actor.tenant;
         let account = reader
@@ -840,7 +946,7 @@ impl Importer<'_> {
             .await?;
         if self.gate.allow(Action::Update, &account.to_row()?).is_err() {
             self.foreign.insert(id, account.data.name.to_string());
-            return Ok(());
+            return Ok(None);
         }
         let contacts = reader
             .list::<Contact>(
@@ -850,29 +956,34 @@ impl Importer<'_> {
                     .unpaged(),
             )
             .await?;
+        let contacts = contacts
+            .into_iter()
+            .map(|c| Ok((KnownContact::new(c.id, &c.data, Written::Stored)?, c.data)))
+            .collect::<Result<Vec<_>>>()?;
+        let (known, contacts) = contacts.into_iter().unzip();
         let customer = Customer {
             owner: account.meta.owner,
-            account: account.data,
-            account_state: Written::Stored,
-            contacts: contacts
-                .into_iter()
-                .map(|c| (c.id, c.data, Written::Stored))
-                .collect(),
+            account: FilledPaths::of(&to_json(&account.data)?),
+            account_written: Written::Stored,
+            contacts: known,
             first_row: None,
             notes: Vec::new(),
             in_batch: false,
         };
         self.customers.insert(id, customer);
-        Ok(())
+        Ok(Some((account.data, contacts)))
     }
 
     /// What committing `batch` writes, taken out of the planner so that the next batch can
     /// be planned while it is stored: the batch's notes move into it, its new and changed
     /// records are copied into it, and its customers count as stored from here on.
     fn writes(&mut self, batch: &mut Batch) -> Writes {
-        let mut new_accounts: HashMap<Option<UserId>, Vec<(AccountId, Account)>> = HashMap::new();
-        let mut new_contacts: HashMap<Option<UserId>, Vec<(ContactId, Contact)>> = HashMap::new();
-        let mut writes = Writes {
+        for id in &batch.touched {
+            if let Some(customer) = self.customers.get_mut(id) {
+                customer.settle();
+            }
+        }
+        Writes {
             at: self.crm.clock.now(),
             tags: batch
                 .new_tags
@@ -885,42 +996,25 @@ impl Importer<'_> {
                     (*id, tag)
                 })
                 .collect(),
+            new_accounts: by_owner(std::mem::take(&mut batch.new_accounts)),
+            new_contacts: by_owner(std::mem::take(&mut batch.new_contacts)),
+            changed_accounts: std::mem::take(&mut batch.changed_accounts),
+            changed_contacts: std::mem::take(&mut batch.changed_contacts),
             notes: std::mem::take(&mut batch.notes),
-            ..Writes::default()
-        };
-        for id in &batch.touched {
-            let Some(customer) = self.customers.get_mut(id) else {
-                continue;
-            };
-            customer.in_batch = false;
-            let account = || (AccountId::from_uuid(*id), customer.account.clone());
-            match customer.account_state {
-                Written::New => new_accounts
-                    .entry(customer.owner)
-                    .or_default()
-                    .push(account()),
-                Written::Changed => writes.changed_accounts.push(account()),
-                Written::Stored => {}
-            }
-            customer.account_state = Written::Stored;
-            for (contact_id, contact, state) in &mut customer.contacts {
-                match state {
-                    Written::New => new_contacts
-                        .entry(customer.owner)
-                        .or_default()
-                        .push((*contact_id, contact.clone())),
-                    Written::Changed => {
-                        writes.changed_contacts.push((*contact_id, contact.clone()))
-                    }
-                    Written::Stored => {}
-                }
-                *state = Written::Stored;
-            }
         }
-        writes.new_accounts = new_accounts.into_iter().collect();
-        writes.new_contacts = new_contacts.into_iter().collect();
-        writes
     }
+}
+
+/// `records` grouped by owner, owners in order of first appearance.
+fn by_owner<T: crate::Entity>(records: Vec<(T::Id, Option<UserId>, T)>) -> NewRecords<T> {
+    let mut groups: NewRecords<T> = Vec::new();
+    for (id, owner, record) in records {
+        match groups.iter_mut().find(|(o, _)| *o == owner) {
+            Some((_, group)) => group.push((id, record)),
+            None => groups.push((owner, vec![(id, record)])),
+        }
+    }
+    groups
 }
 
 /// New records of one kind, by owner.
@@ -936,7 +1030,7 @@ struct Writes {
     /// New customers' accounts, then their contacts (which refer to them), by owner.
     new_accounts: NewRecords<Account>,
     new_contacts: NewRecords<Contact>,
-    /// Stored records whose gaps the batch fills.
+    /// Rows' values for the gaps of stored records, in row order.
     changed_accounts: Vec<(AccountId, Account)>,
     changed_contacts: Vec<(ContactId, Contact)>,
     notes: Vec<(Uuid, Option<UserId>, String)>,
@@ -1004,21 +1098,37 @@ fn prepare<T: crate::Entity>(
         .collect()
 }
 
-/// Store the gaps of the stored records filled from the data `wanted` for them, where that
-/// changes anything: the records are read as they are now, and saved, together.
+/// Fill the gaps of stored records from the values rows hold for them (`wanted`, in row
+/// order, a record as often as rows merge into it), and store those that changed: the
+/// records are read as they are now, and saved, together.
 async fn fill_gaps_of<T: crate::Entity>(
     uow: &mut UnitOfWork<'_>,
     wanted: &[(T::Id, T)],
 ) -> Result<()> {
-    let ids: Vec<T::Id> = wanted.iter().map(|(id, _)| *id).collect();
-    let stored = uow.get_many::<T>(&ids).await?;
-    let changed: Vec<_> = stored
+    let mut at: HashMap<T::Id, usize> = HashMap::new();
+    let mut ids: Vec<T::Id> = Vec::new();
+    for (id, _) in wanted {
+        at.entry(*id).or_insert_with(|| {
+            ids.push(*id);
+            ids.len() - 1
+        });
+    }
+    let mut stored: Vec<_> = uow
+        .get_many::<T>(&ids)
+        .await?
         .into_iter()
-        .zip(wanted)
-        .filter_map(|(mut record, (_, data))| {
-            record.data = fill_gaps(&record.data, data)?;
-            Some(record)
-        })
+        .map(|record| (record, false))
+        .collect();
+    for (id, data) in wanted {
+        let (record, changed) = &mut stored[at[id]];
+        if let Some(filled) = fill_gaps(&record.data, data) {
+            record.data = filled;
+            *changed = true;
+        }
+    }
+    let changed = stored
+        .into_iter()
+        .filter_map(|(record, changed)| changed.then_some(record))
         .collect();
     uow.update_many(changed).await?;
     Ok(())
@@ -1048,29 +1158,27 @@ fn entries<'c>(
     entries
 }
 
-/// Whether two contacts are the same person to the planner: same name, mobile or email.
-fn same_person(a: &Contact, b: &Contact) -> bool {
-    a.name == b.name
-        || (a.mobile.is_some() && a.mobile == b.mobile)
-        || (a.email.is_some() && a.email == b.email)
-}
-
-/// What a row's contact does to a customer's contacts.
+/// What a row's contact is to a customer's contacts.
 enum ContactChange {
-    /// Fill the gaps of the contact at this index.
-    Fill(usize, Contact),
+    /// The contact at this position, whose gaps it fills.
+    Fill(usize),
+    /// The contact at this position, to which it adds nothing.
+    Known(usize),
     /// A new contact.
-    Add(Contact),
+    Add,
 }
 
-/// `None` when the contact is known and adds nothing.
+/// What `contact` (serialised as `json`) is to the `known` contacts.
 fn contact_change(
-    known: &[(ContactId, Contact, Written)],
+    known: &[KnownContact],
     contact: &Contact,
-) -> Option<ContactChange> {
-    match known.iter().position(|(_, c, _)| same_person(c, contact)) {
-        Some(index) => fill_gaps(&known[index].1, contact).map(|c| ContactChange::Fill(index, c)),
-        None => Some(ContactChange::Add(contact.clone())),
+    json: &serde_json::Value,
+) -> ContactChange {
+    let person = Person::of(contact);
+    match known.iter().position(|k| k.person.same(&person)) {
+        Some(index) if known[index].filled.adds(json) => ContactChange::Fill(index),
+        Some(index) => ContactChange::Known(index),
+        None => ContactChange::Add,
     }
 }
 

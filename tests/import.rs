@@ -553,6 +553,77 @@ proptest! {
     }
 }
 
+/// What the store holds, without ids or times: each account's data with its contacts' data
+/// (sorted), sorted.
+async fn stored_customers(crm: &Crm) -> Vec<(String, Vec<String>)> {
+    let contacts = crm
+        .contacts()
+        .list(&actor(), &Query::all().unpaged())
+        .await
+        .unwrap();
+    let mut customers: Vec<(String, Vec<String>)> = accounts(crm)
+        .await
+        .into_iter()
+        .map(|account| {
+            let mut of_account: Vec<String> = contacts
+                .iter()
+                .filter(|c| c.data.account_id == Some(account.id))
+                .map(|c| {
+                    let mut data = c.data.clone();
+                    data.account_id = None;
+                    serde_json::to_string(&data).unwrap()
+                })
+                .collect();
+            of_account.sort();
+            (serde_json::to_string(&account.data).unwrap(), of_account)
+        })
+        .collect();
+    customers.sort();
+    customers
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    /// Rows merge into customers created by the same batch (in memory) or by an earlier one
+    /// (through the store): either way the same records are stored, so batch boundaries
+    /// change nothing. The reference is the whole file in one batch.
+    #[test]
+    fn batches_store_what_one_batch_stores(
+        rows in prop::collection::vec(
+            (
+                "(华为|恒瑞|联影)(科技|机械)有限公司",
+                prop_oneof![Just(String::new()), "(张|王)(伟|芳)"],
+                prop_oneof![Just(String::new()), "13[89]0000000[12]"],
+                prop_oneof![Just(String::new()), "(ab|cd)@(a|b)[.]com"],
+                prop_oneof![Just(String::new()), Just("苏州".to_owned())],
+                prop_oneof![Just(String::new()), "(制造|软件)"],
+                prop_oneof![Just(String::new()), "(老客户|要报价)"],
+            ),
+            1..30,
+        ),
+        batch_size in 1usize..6,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let text: String = rows
+            .iter()
+            .map(|(company, contact, mobile, email, city, industry, note)| {
+                format!("{company},{contact},{mobile},{email},,{city},{industry},{note}\n")
+            })
+            .collect();
+        let file = write(dir.path(), "m.csv", &format!("{HEADER}{text}"));
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let stored = |batch_size| {
+            runtime.block_on(async {
+                let crm = Crm::open("memory://").await.unwrap();
+                let options = ImportOptions { batch_size, ..ImportOptions::default() };
+                let report = import(&crm, &file, options).await;
+                (report.created, report.merged, report.skipped, stored_customers(&crm).await)
+            })
+        };
+        prop_assert_eq!(stored(batch_size), stored(1000));
+    }
+}
+
 #[tokio::test]
 async fn an_excel_sheet_with_a_title_row_and_phones_stored_as_numbers_imports_intact() {
     use rust_xlsxwriter::{Format, Workbook};

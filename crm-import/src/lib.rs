@@ -7,6 +7,7 @@
 //! record, skip or reject, and every input row ends in exactly one of those.
 
 pub mod clean;
+pub mod filled;
 pub mod mapping;
 pub mod plan;
 pub mod progress;
