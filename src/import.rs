@@ -341,6 +341,19 @@ impl Person {
         }
     }
 
+    /// Take the mobile and email of `other` where this has none, as filling the contact's
+    /// gaps does.
+    fn fill(&mut self, other: &Person) {
+        for (mine, theirs) in [
+            (&mut self.mobile, other.mobile),
+            (&mut self.email, other.email),
+        ] {
+            if *mine == 0 {
+                *mine = theirs;
+            }
+        }
+    }
+
     fn same(&self, other: &Person) -> bool {
         self.name == other.name
             || (self.mobile != 0 && self.mobile == other.mobile)
@@ -771,6 +784,7 @@ impl Importer<'_> {
                     Some((contact, json, ContactChange::Fill(index))) => {
                         let known = &mut customer.contacts[index];
                         known.filled.absorb(&json);
+                        known.person.fill(&Person::of(&contact));
                         match known.written {
                             Written::New(at) => fill_in(&mut batch.new_contacts[at].2, &contact),
                             Written::Stored => batch.changed_contacts.push((known.id, contact)),

@@ -553,6 +553,39 @@ proptest! {
     }
 }
 
+#[tokio::test]
+async fn a_mobile_one_row_fills_in_finds_the_contact_for_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "m.csv",
+        &format!(
+            "{HEADER}苏州恒瑞精密机械有限公司,张伟,,,,,,\n\
+             苏州恒瑞精密机械有限公司,张伟,13812345678,,,,,\n\
+             苏州恒瑞精密机械有限公司,张伟总,13812345678,zw@hengrui.cn,,,,\n"
+        ),
+    );
+    let crm = Crm::open("memory://").await.unwrap();
+    let report = import(&crm, &file, ImportOptions::default()).await;
+    assert_eq!((report.created, report.merged), (1, 2), "{report:?}");
+    let contacts = crm
+        .contacts()
+        .list(&actor(), &Query::all().unpaged())
+        .await
+        .unwrap();
+    assert_eq!(contacts.len(), 1, "{contacts:?}");
+    assert_eq!(contacts[0].data.name.as_str(), "张伟");
+    assert_eq!(
+        contacts[0]
+            .data
+            .email
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("zw@hengrui.cn")
+    );
+}
+
 /// What the store holds, without ids or times: each account's data with its contacts' data
 /// (sorted), sorted.
 async fn stored_customers(crm: &Crm) -> Vec<(String, Vec<String>)> {

@@ -61,7 +61,7 @@ pub struct DedupIndex<K> {
     free: Vec<u32>,
     /// Holders by blocking key, the key hashed as batch runs hash it (`KeyRef::hash`): a
     /// collision only adds a candidate that scores low.
-    blocks: PrehashedMap<Holders>,
+    blocks: Blocks,
     frequencies: Vec<ValueFrequencies>,
     max_block: usize,
 }
@@ -73,50 +73,83 @@ struct Indexed<K> {
     prepared: Prepared,
 }
 
-/// The slots of the records holding one blocking key, in the order they were indexed, a slot
-/// once per key of its record with that hash. Most keys have one holder: it needs no
-/// allocation of its own.
-#[derive(Debug)]
-enum Holders {
-    /// The only holder.
-    One(u32),
-    /// Two or more.
-    Many(Vec<u32>),
+/// The records holding each blocking key, by slot, in the order they were indexed, a slot
+/// once per key of its record with that hash.
+///
+/// Most keys have one holder: the map holds its slot itself, in a word. A key with more
+/// holds [`SHARED`] and the position of their slots in `shared`; at millions of keys, half
+/// the size of a map holding a list per key.
+#[derive(Debug, Default)]
+struct Blocks {
+    map: PrehashedMap<u32>,
+    /// The holders of keys with two or more.
+    shared: Vec<Vec<u32>>,
+    /// Positions in `shared` freed by removals, for the next keys to be shared.
+    free: Vec<u32>,
 }
 
-impl Holders {
-    /// The holders' slots, in order.
-    fn as_slice(&self) -> &[u32] {
-        match self {
-            Holders::One(slot) => std::slice::from_ref(slot),
-            Holders::Many(slots) => slots,
-        }
+/// Marks a [`Blocks::map`] value as a position in [`Blocks::shared`] rather than a slot;
+/// slots stay below it.
+const SHARED: u32 = 1 << 31;
+
+impl Blocks {
+    /// The holders of the key with `hash`, in order.
+    fn get(&self, hash: u64) -> Option<&[u32]> {
+        let value = self.map.get(&hash)?;
+        Some(match value & SHARED {
+            0 => std::slice::from_ref(value),
+            _ => &self.shared[(value & !SHARED) as usize],
+        })
     }
 
-    /// Add `slot` after the others.
-    fn push(&mut self, slot: u32) {
-        match self {
-            Holders::One(first) => *self = Holders::Many(vec![*first, slot]),
-            Holders::Many(slots) => slots.push(slot),
+    /// Add `slot` after the holders of the key with `hash`.
+    fn add(&mut self, hash: u64, slot: u32) {
+        let Some(value) = self.map.get_mut(&hash) else {
+            self.map.insert(hash, slot);
+            return;
+        };
+        if *value & SHARED != 0 {
+            self.shared[(*value & !SHARED) as usize].push(slot);
+            return;
         }
-    }
-
-    /// Remove every occurrence of `slot`; whether no holder is left.
-    fn remove(&mut self, slot: u32) -> bool {
-        match self {
-            Holders::One(only) => *only == slot,
-            Holders::Many(slots) => {
-                slots.retain(|&s| s != slot);
-                match slots[..] {
-                    [] => true,
-                    [only] => {
-                        *self = Holders::One(only);
-                        false
-                    }
-                    _ => false,
-                }
+        let holders = vec![*value, slot];
+        let at = match self.free.pop() {
+            Some(at) => {
+                self.shared[at as usize] = holders;
+                at
             }
+            None => {
+                self.shared.push(holders);
+                u32::try_from(self.shared.len() - 1).expect("fewer than 2^31 shared keys")
+            }
+        };
+        *value = SHARED | at;
+    }
+
+    /// Remove every occurrence of `slot` from the holders of the key with `hash`, and the
+    /// key once it has none.
+    fn remove(&mut self, hash: u64, slot: u32) {
+        let Some(value) = self.map.get_mut(&hash) else {
+            return;
+        };
+        if *value & SHARED == 0 {
+            if *value == slot {
+                self.map.remove(&hash);
+            }
+            return;
         }
+        let at = *value & !SHARED;
+        let holders = &mut self.shared[at as usize];
+        holders.retain(|&s| s != slot);
+        match holders[..] {
+            [] => {
+                self.map.remove(&hash);
+            }
+            [only] => *value = only,
+            _ => return,
+        }
+        self.shared[at as usize] = Vec::new();
+        self.free.push(at);
     }
 }
 
@@ -131,7 +164,7 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
             slots: HashMap::new(),
             records: Vec::new(),
             free: Vec::new(),
-            blocks: PrehashedMap::default(),
+            blocks: Blocks::default(),
             frequencies: vec![ValueFrequencies::default(); fields],
             max_block: 64,
         }
@@ -174,15 +207,16 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
             Some(slot) => slot,
             None => {
                 self.records.push(None);
-                u32::try_from(self.records.len() - 1).expect("fewer than 2^32 records")
+                let slot = self.records.len() - 1;
+                u32::try_from(slot)
+                    .ok()
+                    .filter(|&slot| slot < SHARED)
+                    .expect("fewer than 2^31 records")
             }
         };
         let blocks = &mut self.blocks;
         for_each_key(self.deduper.kinds(), &prepared, |block| {
-            blocks
-                .entry(block.hash())
-                .and_modify(|holders| holders.push(slot))
-                .or_insert(Holders::One(slot));
+            blocks.add(block.hash(), slot)
         });
         for (f, value) in prepared.values().enumerate() {
             if let Some(v) = value {
@@ -204,10 +238,7 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
         self.free.push(slot);
         let blocks = &mut self.blocks;
         for_each_key(self.deduper.kinds(), &prepared, |block| {
-            let hash = block.hash();
-            if blocks.get_mut(&hash).is_some_and(|h| h.remove(slot)) {
-                blocks.remove(&hash);
-            }
+            blocks.remove(block.hash(), slot)
         });
         for (f, value) in prepared.values().enumerate() {
             if let Some(v) = value {
@@ -236,8 +267,7 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
         // Looked up back to back, so that their cache misses overlap.
         let blocks: Vec<&[u32]> = hashes
             .iter()
-            .filter_map(|hash| self.blocks.get(hash))
-            .map(Holders::as_slice)
+            .filter_map(|&hash| self.blocks.get(hash))
             .filter(|holders| holders.len() <= self.max_block)
             .collect();
         // (slot, position met): sorted by slot to drop repeats, keeping the first meeting,
@@ -359,7 +389,7 @@ mod tests {
         );
         assert!(idx.remove(&1));
         assert!(!idx.remove(&1));
-        assert!(idx.is_empty() && idx.blocks.is_empty());
+        assert!(idx.is_empty() && idx.blocks.map.is_empty());
     }
 
     #[test]
