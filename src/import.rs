@@ -504,9 +504,8 @@ impl Importer<'_> {
             match preparing {
                 // A dry run.
                 None => {
-                    let mut batch = batch;
                     // Nothing is written; its customers count as stored all the same.
-                    drop(self.writes(&mut batch));
+                    self.settle(&batch);
                     self.tally(batch, report, rejects.as_deref_mut())?;
                     progress(tell(Phase::Planning, report.rows_read, bytes));
                 }
@@ -740,8 +739,9 @@ impl Importer<'_> {
         let contact = match clean.contact.take() {
             Some(contact) => {
                 let json = to_json(&contact)?;
-                let change = contact_change(&customer.contacts, &contact, &json);
-                Some((contact, json, change))
+                let person = Person::of(&contact);
+                let change = contact_change(&customer.contacts, &person, &json);
+                Some((contact, person, json, change))
             }
             None => None,
         };
@@ -781,17 +781,17 @@ impl Importer<'_> {
                 // The row's cells stand for the contact they name: a new entry for a new
                 // contact, in place of the old one for a known contact.
                 let slot = match contact {
-                    Some((contact, json, ContactChange::Fill(index))) => {
+                    Some((contact, person, json, ContactChange::Fill(index))) => {
                         let known = &mut customer.contacts[index];
                         known.filled.absorb(&json);
-                        known.person.fill(&Person::of(&contact));
+                        known.person.fill(&person);
                         match known.written {
                             Written::New(at) => fill_in(&mut batch.new_contacts[at].2, &contact),
                             Written::Stored => batch.changed_contacts.push((known.id, contact)),
                         }
                         Some(index)
                     }
-                    Some((mut new, _, ContactChange::Add)) => {
+                    Some((mut new, .., ContactChange::Add)) => {
                         new.account_id = Some(AccountId::from_uuid(id));
                         new.primary = customer.contacts.is_empty();
                         let contact_id = self.crm.ids.next();
@@ -988,15 +988,21 @@ impl Importer<'_> {
         Ok(Some((account.data, contacts)))
     }
 
-    /// What committing `batch` writes, taken out of the planner so that the next batch can
-    /// be planned while it is stored: the batch's notes move into it, its new and changed
-    /// records are copied into it, and its customers count as stored from here on.
-    fn writes(&mut self, batch: &mut Batch) -> Writes {
+    /// Let the customers `batch` touched count as written from here on: it was handed to the
+    /// store (or, in a dry run, planned).
+    fn settle(&mut self, batch: &Batch) {
         for id in &batch.touched {
             if let Some(customer) = self.customers.get_mut(id) {
                 customer.settle();
             }
         }
+    }
+
+    /// What committing `batch` writes, taken out of the planner so that the next batch can
+    /// be planned while it is stored: the batch's notes move into it, its new and changed
+    /// records are copied into it, and its customers count as stored from here on.
+    fn writes(&mut self, batch: &mut Batch) -> Writes {
+        self.settle(batch);
         Writes {
             at: self.crm.clock.now(),
             tags: batch
@@ -1182,14 +1188,13 @@ enum ContactChange {
     Add,
 }
 
-/// What `contact` (serialised as `json`) is to the `known` contacts.
+/// What a contact (`person`, serialised as `json`) is to the `known` contacts.
 fn contact_change(
     known: &[KnownContact],
-    contact: &Contact,
+    person: &Person,
     json: &serde_json::Value,
 ) -> ContactChange {
-    let person = Person::of(contact);
-    match known.iter().position(|k| k.person.same(&person)) {
+    match known.iter().position(|k| k.person.same(person)) {
         Some(index) if known[index].filled.adds(json) => ContactChange::Fill(index),
         Some(index) => ContactChange::Known(index),
         None => ContactChange::Add,

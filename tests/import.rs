@@ -51,6 +51,13 @@ async fn accounts(crm: &Crm) -> Vec<crm::Record<Account>> {
         .unwrap()
 }
 
+async fn contacts(crm: &Crm) -> Vec<crm::Record<Contact>> {
+    crm.contacts()
+        .list(&actor(), &Query::all().unpaged())
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_messy_sheet_becomes_customers_with_duplicates_merged_and_bad_rows_explained() {
     let dir = tempfile::tempdir().unwrap();
@@ -144,11 +151,7 @@ async fn a_messy_sheet_becomes_customers_with_duplicates_merged_and_bad_rows_exp
         .find(|a| a.name.as_str() == "北京华为技术有限公司")
         .unwrap();
     assert_eq!(huawei.industry.as_deref(), Some("通信"));
-    let contacts = crm
-        .contacts()
-        .list(&actor(), &Query::all().unpaged())
-        .await
-        .unwrap();
+    let contacts = contacts(&crm).await;
     assert_eq!(
         contacts.len(),
         2,
@@ -568,11 +571,7 @@ async fn a_mobile_one_row_fills_in_finds_the_contact_for_the_next() {
     let crm = Crm::open("memory://").await.unwrap();
     let report = import(&crm, &file, ImportOptions::default()).await;
     assert_eq!((report.created, report.merged), (1, 2), "{report:?}");
-    let contacts = crm
-        .contacts()
-        .list(&actor(), &Query::all().unpaged())
-        .await
-        .unwrap();
+    let contacts = contacts(&crm).await;
     assert_eq!(contacts.len(), 1, "{contacts:?}");
     assert_eq!(contacts[0].data.name.as_str(), "张伟");
     assert_eq!(
@@ -589,11 +588,7 @@ async fn a_mobile_one_row_fills_in_finds_the_contact_for_the_next() {
 /// What the store holds, without ids or times: each account's data with its contacts' data
 /// (sorted), sorted.
 async fn stored_customers(crm: &Crm) -> Vec<(String, Vec<String>)> {
-    let contacts = crm
-        .contacts()
-        .list(&actor(), &Query::all().unpaged())
-        .await
-        .unwrap();
+    let contacts = contacts(crm).await;
     let mut customers: Vec<(String, Vec<String>)> = accounts(crm)
         .await
         .into_iter()
@@ -690,11 +685,7 @@ async fn an_excel_sheet_with_a_title_row_and_phones_stored_as_numbers_imports_in
         (3, 1),
         "{report:?}"
     );
-    let contacts = crm
-        .contacts()
-        .list(&actor(), &Query::all().unpaged())
-        .await
-        .unwrap();
+    let contacts = contacts(&crm).await;
     assert_eq!(
         contacts[0].mobile.as_ref().unwrap().e164(),
         "+8613912345678"

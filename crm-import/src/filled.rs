@@ -21,6 +21,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde_json::Value;
 
+use crate::plan::is_empty;
+
 /// The filled paths of a record as `serde_json` sees it: every value that is not empty
 /// (null, an empty string or list) and is not an object (a leaf: lists are not looked into),
 /// and every object, marked as holding keys or not. That is all [`fill_gaps`] looks at, so
@@ -61,17 +63,6 @@ fn member(path: u64, key: &str) -> u64 {
 /// `path` marked as holding `holds`.
 fn marked(path: u64, holds: Holds) -> u64 {
     (path & !3) | holds as u64
-}
-
-/// Whether [`fill_gaps`](crate::plan::fill_gaps) takes `value` for empty.
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-        Value::Bool(_) | Value::Number(_) => false,
-    }
 }
 
 impl FilledPaths {

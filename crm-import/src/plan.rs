@@ -173,7 +173,8 @@ fn fill_value(base: &mut Value, new: Value) -> bool {
     }
 }
 
-fn is_empty(value: &Value) -> bool {
+/// Whether [`fill_gaps`] takes `value` for empty: null, or an empty string, list or map.
+pub(crate) fn is_empty(value: &Value) -> bool {
     match value {
         Value::Null => true,
         Value::String(s) => s.is_empty(),
