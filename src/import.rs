@@ -11,9 +11,10 @@
 //! The planner matches rows in memory: it indexes the stored customers before the first row
 //! (up to [`ImportOptions::preload_limit`]; above it, rows are looked up in the store's
 //! duplicate keys) and every customer the file creates. Of each customer it keeps those index
-//! entries and which fields hold something ([`FilledPaths`]), enough to decide whether a row
-//! adds to it; the records themselves are held only by the batch that writes them. Memory
-//! grows with the number of distinct customers, not with the file's bytes.
+//! entries and which fields hold something (a [`Shape`], shared by the customers filling the
+//! same fields), enough to decide whether a row adds to it; the records themselves are held
+//! only by the batch that writes them. Memory grows with the number of distinct customers,
+//! not with the file's bytes.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -30,7 +31,7 @@ use crm_core::id::{AccountId, ContactId, RecordId, TagId, UserId};
 use crm_core::model::{Account, Activity, ActivityKind, Contact, Tag, User};
 use crm_core::value::{Email, Phone};
 use crm_import::clean::{CellError, CleanRow, Cleaner, Strictness};
-use crm_import::filled::FilledPaths;
+use crm_import::filled::{Shape, Shapes};
 use crm_import::mapping::{Mapping, Override};
 use crm_import::plan::{Decision, MatchFound, OnDuplicate, fill_gaps, match_cells, match_fields};
 use crm_import::progress::{CancelToken, Phase, Progress};
@@ -165,7 +166,8 @@ impl Crm {
                 .map(|t| (t.data.name.clone(), t.id))
                 .collect(),
             index: DedupIndex::with_prior_model(Deduper::new(match_fields())),
-            customers: HashMap::new(),
+            customers: Customers::default(),
+            shapes: Shapes::default(),
             look_up_store: stored > options.preload_limit,
             bulk_load: false,
             gate: self.gate(actor).await?,
@@ -178,19 +180,15 @@ impl Crm {
         let outcome = importer
             .run(&mut table, &mut report, rejects.as_mut(), progress)
             .await;
-        // The planner's memory (every customer it met, its duplicate index) is freed on
-        // another thread while the store rebuilds its indexes.
+        // The planner's memory (every customer it met, its duplicate index) is freed before
+        // the store rebuilds its indexes (it takes tens of milliseconds for a million rows).
         let bulk_load = importer.bulk_load;
-        let memory = importer.take_memory();
-        let freed = tokio::task::spawn_blocking(move || drop(memory));
+        drop(importer);
         // Rebuilt whatever happened: a failed batch leaves the committed ones in place.
         let rebuilt = match bulk_load {
             true => self.store.end_bulk_load().await,
             false => Ok(()),
         };
-        freed
-            .await
-            .map_err(|e| Error::Internal(format!("free the import's memory: {e}")))?;
         outcome?;
         rebuilt?;
         if !options.dry_run && report.created + report.merged > 0 {
@@ -265,7 +263,7 @@ impl Owners {
 /// being planned creates them, in the batch.
 struct Customer {
     /// The account's filled fields, with the rows planned so far.
-    account: FilledPaths,
+    account: Shape,
     account_written: Written,
     contacts: Vec<KnownContact>,
     owner: Option<UserId>,
@@ -291,18 +289,63 @@ impl Customer {
 struct KnownContact {
     id: ContactId,
     person: Person,
-    filled: FilledPaths,
+    filled: Shape,
     written: Written,
 }
 
 impl KnownContact {
-    fn new(id: ContactId, contact: &Contact, written: Written) -> Result<KnownContact> {
+    fn new(
+        id: ContactId,
+        contact: &Contact,
+        written: Written,
+        shapes: &mut Shapes,
+    ) -> Result<KnownContact> {
         Ok(KnownContact {
             id,
             person: Person::of(contact),
-            filled: FilledPaths::of(&to_json(contact)?),
+            filled: shapes.of(&to_json(contact)?),
             written,
         })
+    }
+}
+
+/// Every customer the planner knows of, numbered as it met them: the duplicate index names
+/// customers by number.
+#[derive(Default)]
+struct Customers {
+    /// Account ids by number.
+    ids: Vec<Uuid>,
+    /// Each customer as the rows planned so far left it, by number; `None` for a stored one
+    /// indexed before the first row that no row has matched yet.
+    met: Vec<Option<Customer>>,
+    numbers: HashMap<Uuid, u32>,
+}
+
+impl Customers {
+    /// The number of the customer with account `id`, given now if it had none.
+    fn number(&mut self, id: Uuid) -> u32 {
+        *self.numbers.entry(id).or_insert_with(|| {
+            self.ids.push(id);
+            self.met.push(None);
+            u32::try_from(self.ids.len() - 1).expect("fewer than 2^32 customers")
+        })
+    }
+
+    fn id(&self, number: u32) -> Uuid {
+        self.ids[number as usize]
+    }
+
+    fn get(&self, number: u32) -> Option<&Customer> {
+        self.met[number as usize].as_ref()
+    }
+
+    fn get_mut(&mut self, number: u32) -> Option<&mut Customer> {
+        self.met[number as usize].as_mut()
+    }
+
+    /// Keep `customer` as customer `number`.
+    fn meet(&mut self, number: u32, customer: Customer) {
+        self.met[number as usize] = Some(customer);
     }
 }
 
@@ -394,8 +437,8 @@ struct Batch {
     skipped: u64,
     rejected: Vec<(u64, Vec<String>, String)>,
     plan: Vec<RowOutcome>,
-    /// Customers created or changed, in order of first touch.
-    touched: Vec<Uuid>,
+    /// Customers created or changed, by number, in order of first touch.
+    touched: Vec<u32>,
     /// The records the batch creates, with their owners ([`Written::New`] points here).
     new_accounts: Vec<(AccountId, Option<UserId>, Account)>,
     new_contacts: Vec<(ContactId, Option<UserId>, Contact)>,
@@ -415,13 +458,15 @@ struct Importer<'a> {
     owners: Owners,
     tags: HashMap<String, TagId>,
     index: DedupIndex<Entry>,
-    /// The customers rows have touched, and stored ones rows matched.
-    customers: HashMap<Uuid, Customer>,
+    /// The customers the index holds, rows have touched, or stored ones rows matched.
+    customers: Customers,
+    /// The filled fields of customers' records.
+    shapes: Shapes,
     /// What the importing actor may do to stored records.
     gate: Gate,
-    /// Stored customers rows matched that the actor may not change (another salesperson's:
-    /// 撞单), with their names; rows matching them are rejected.
-    foreign: HashMap<Uuid, String>,
+    /// Stored customers (by number) rows matched that the actor may not change (another
+    /// salesperson's: 撞单), with their names; rows matching them are rejected.
+    foreign: HashMap<u32, String>,
     /// Whether rows that match nothing in the index are looked up in the store: when it
     /// held more customers than [`ImportOptions::preload_limit`]. Otherwise the index holds
     /// every stored customer (or there were none).
@@ -555,15 +600,6 @@ impl Importer<'_> {
         Ok(())
     }
 
-    /// The planner's memory, taken out of it to be freed elsewhere.
-    fn take_memory(&mut self) -> (HashMap<Uuid, Customer>, DedupIndex<Entry>) {
-        let empty = DedupIndex::with_prior_model(Deduper::new(match_fields()));
-        (
-            std::mem::take(&mut self.customers),
-            std::mem::replace(&mut self.index, empty),
-        )
-    }
-
     /// Plan the next batch of at most `rows` rows, `bytes` following the reader.
     async fn plan_batch(
         &mut self,
@@ -695,13 +731,16 @@ impl Importer<'_> {
             None if self.look_up_store => self.stored_match(&clean).await?,
             None => None,
         };
-        if let Some((id, ..)) = &found
-            && !self.customers.contains_key(id)
-            && !self.foreign.contains_key(id)
+        if let Some((number, ..)) = &found
+            && self.customers.get(*number).is_none()
+            && !self.foreign.contains_key(number)
         {
-            self.load(*id).await?;
+            self.load(*number).await?;
         }
-        if let Some(stored) = found.as_ref().and_then(|(id, ..)| self.foreign.get(id)) {
+        if let Some(stored) = found
+            .as_ref()
+            .and_then(|(number, ..)| self.foreign.get(number))
+        {
             let column = self.cleaner.header_of(&Target::CompanyName);
             return Ok(Err(format!(
                 "{column} {:?}: the same customer as 「{stored}」, which another salesperson \
@@ -721,12 +760,13 @@ impl Importer<'_> {
             };
             clean.account.tags.insert(id);
         }
-        let Some((id, probability, explanation)) = found else {
+        let Some((number, probability, explanation)) = found else {
             return Ok(Ok(self.create(row, clean, owner, probe, batch)?));
         };
+        let id = self.customers.id(number);
         let customer = self
             .customers
-            .get(&id)
+            .get(number)
             .ok_or_else(|| Error::Internal(format!("matched customer {id} is not loaded")))?;
         let found = MatchFound {
             account_id: id.to_string(),
@@ -735,12 +775,12 @@ impl Importer<'_> {
             explanation,
         };
         let account_json = to_json(&clean.account)?;
-        let fills_account = customer.account.adds(&account_json);
+        let fills_account = self.shapes.get(customer.account).adds(&account_json);
         let contact = match clean.contact.take() {
             Some(contact) => {
                 let json = to_json(&contact)?;
                 let person = Person::of(&contact);
-                let change = contact_change(&customer.contacts, &person, &json);
+                let change = contact_change(&self.shapes, &customer.contacts, &person, &json);
                 Some((contact, person, json, change))
             }
             None => None,
@@ -767,10 +807,10 @@ impl Importer<'_> {
             (true, OnDuplicate::Merge) => {
                 let customer = self
                     .customers
-                    .get_mut(&id)
+                    .get_mut(number)
                     .ok_or_else(|| Error::Internal(format!("customer {id} vanished")))?;
                 if fills_account {
-                    customer.account.absorb(&account_json);
+                    customer.account = self.shapes.absorb(customer.account, &account_json);
                     match customer.account_written {
                         Written::New(at) => fill_in(&mut batch.new_accounts[at].2, &clean.account),
                         Written::Stored => batch
@@ -783,7 +823,7 @@ impl Importer<'_> {
                 let slot = match contact {
                     Some((contact, person, json, ContactChange::Fill(index))) => {
                         let known = &mut customer.contacts[index];
-                        known.filled.absorb(&json);
+                        known.filled = self.shapes.absorb(known.filled, &json);
                         known.person.fill(&person);
                         match known.written {
                             Written::New(at) => fill_in(&mut batch.new_contacts[at].2, &contact),
@@ -796,9 +836,8 @@ impl Importer<'_> {
                         new.primary = customer.contacts.is_empty();
                         let contact_id = self.crm.ids.next();
                         let written = Written::New(batch.new_contacts.len());
-                        customer
-                            .contacts
-                            .push(KnownContact::new(contact_id, &new, written)?);
+                        let known = KnownContact::new(contact_id, &new, written, &mut self.shapes)?;
+                        customer.contacts.push(known);
                         batch.new_contacts.push((contact_id, customer.owner, new));
                         batch.contacts_created += 1;
                         Some(customer.contacts.len() - 1)
@@ -813,10 +852,11 @@ impl Importer<'_> {
                 customer.first_row.get_or_insert(row);
                 if !customer.in_batch {
                     customer.in_batch = true;
-                    batch.touched.push(id);
+                    batch.touched.push(number);
                 }
                 if let Some(slot) = slot {
-                    self.index.insert_prepared((id, slot), probe);
+                    self.index
+                        .insert_prepared((number, contact_slot(slot)), probe);
                 }
                 batch.merged += 1;
                 Ok(Ok(Decision::Merge(found)))
@@ -840,7 +880,7 @@ impl Importer<'_> {
                 contact.account_id = Some(AccountId::from_uuid(id));
                 let contact_id = self.crm.ids.next();
                 let written = Written::New(batch.new_contacts.len());
-                let known = KnownContact::new(contact_id, &contact, written)?;
+                let known = KnownContact::new(contact_id, &contact, written, &mut self.shapes)?;
                 batch.new_contacts.push((contact_id, owner, contact));
                 batch.contacts_created += 1;
                 vec![known]
@@ -852,7 +892,7 @@ impl Importer<'_> {
             batch.notes.push((id, owner, note));
         }
         let customer = Customer {
-            account: FilledPaths::of(&to_json(&clean.account)?),
+            account: self.shapes.of(&to_json(&clean.account)?),
             account_written: Written::New(batch.new_accounts.len()),
             contacts,
             owner,
@@ -863,16 +903,17 @@ impl Importer<'_> {
         batch
             .new_accounts
             .push((AccountId::from_uuid(id), owner, clean.account));
-        self.customers.insert(id, customer);
-        self.index.insert_prepared((id, 0), prepared);
-        batch.touched.push(id);
+        let number = self.customers.number(id);
+        self.customers.meet(number, customer);
+        self.index.insert_prepared((number, 0), prepared);
+        batch.touched.push(number);
         batch.created += 1;
         Ok(Decision::Create)
     }
 
     /// The stored customer most like the row, by its account or its contact, loaded into the
     /// planner.
-    async fn stored_match(&mut self, clean: &CleanRow) -> Result<Option<(Uuid, f64, Explanation)>> {
+    async fn stored_match(&mut self, clean: &CleanRow) -> Result<Option<(u32, f64, Explanation)>> {
         let reader = self.crm.reader();
         let tenant = self.actor.tenant;
         let mut best: Option<(Uuid, f64, Explanation)> = None;
@@ -893,18 +934,19 @@ impl Importer<'_> {
         {
             best = Some((account.uuid(), m.probability, m.explanation));
         }
-        let Some((id, ..)) = &best else {
+        let Some((id, probability, explanation)) = best else {
             return Ok(None);
         };
-        if !self.customers.contains_key(id)
-            && !self.foreign.contains_key(id)
-            && let Some((account, contacts)) = self.load(*id).await?
+        let number = self.customers.number(id);
+        if self.customers.get(number).is_none()
+            && !self.foreign.contains_key(&number)
+            && let Some((account, contacts)) = self.load(number).await?
         {
-            for (entry, cells) in entries(*id, &account, contacts.iter()) {
+            for (entry, cells) in entries(number, &account, contacts.iter()) {
                 self.index.insert(entry, &cells);
             }
         }
-        Ok(best)
+        Ok(Some((number, probability, explanation)))
     }
 
     /// Index every stored customer, a page of accounts and their contacts at a time, so rows
@@ -939,7 +981,8 @@ impl Importer<'_> {
             for account in &accounts {
                 let id = account.id.uuid();
                 let of_account = contacts.get(&id).into_iter().flatten();
-                for (entry, cells) in entries(id, &account.data, of_account) {
+                let number = self.customers.number(id);
+                for (entry, cells) in entries(number, &account.data, of_account) {
                     self.index.insert(entry, &cells);
                 }
             }
@@ -949,17 +992,18 @@ impl Importer<'_> {
         }
     }
 
-    /// Read stored customer `id` (its account and contacts) into the planner and return its
-    /// records, or, if the actor may not change it, note it among the
+    /// Read stored customer `number` (its account and contacts) into the planner and return
+    /// its records, or, if the actor may not change it, note it among the
     /// [`foreign`](Importer::foreign) ones.
-    async fn load(&mut self, id: Uuid) -> Result<Option<(Account, Vec<Contact>)>> {
+    async fn load(&mut self, number: u32) -> Result<Option<(Account, Vec<Contact>)>> {
         let reader = self.crm.reader();
         let tenant = self.actor.tenant;
+        let id = self.customers.id(number);
         let account = reader
             .get::<Account>(tenant, AccountId::from_uuid(id))
             .await?;
         if self.gate.allow(Action::Update, &account.to_row()?).is_err() {
-            self.foreign.insert(id, account.data.name.to_string());
+            self.foreign.insert(number, account.data.name.to_string());
             return Ok(None);
         }
         let contacts = reader
@@ -972,27 +1016,30 @@ impl Importer<'_> {
             .await?;
         let contacts = contacts
             .into_iter()
-            .map(|c| Ok((KnownContact::new(c.id, &c.data, Written::Stored)?, c.data)))
+            .map(|c| {
+                let known = KnownContact::new(c.id, &c.data, Written::Stored, &mut self.shapes)?;
+                Ok((known, c.data))
+            })
             .collect::<Result<Vec<_>>>()?;
         let (known, contacts) = contacts.into_iter().unzip();
         let customer = Customer {
             owner: account.meta.owner,
-            account: FilledPaths::of(&to_json(&account.data)?),
+            account: self.shapes.of(&to_json(&account.data)?),
             account_written: Written::Stored,
             contacts: known,
             first_row: None,
             notes: Vec::new(),
             in_batch: false,
         };
-        self.customers.insert(id, customer);
+        self.customers.meet(number, customer);
         Ok(Some((account.data, contacts)))
     }
 
     /// Let the customers `batch` touched count as written from here on: it was handed to the
     /// store (or, in a dry run, planned).
     fn settle(&mut self, batch: &Batch) {
-        for id in &batch.touched {
-            if let Some(customer) = self.customers.get_mut(id) {
+        for &number in &batch.touched {
+            if let Some(customer) = self.customers.get_mut(number) {
                 customer.settle();
             }
         }
@@ -1154,27 +1201,35 @@ async fn fill_gaps_of<T: crate::Entity>(
     Ok(())
 }
 
-/// An entry of the planner's duplicate index: a customer's account id and the position of
-/// the contact whose cells the entry holds (0 for a customer without contacts).
-type Entry = (Uuid, usize);
+/// An entry of the planner's duplicate index: a customer's number ([`Customers`]) and the
+/// position of the contact whose cells the entry holds (0 for a customer without contacts).
+type Entry = (u32, u32);
 
 /// The position in an [`Entry`] of the one that holds a stored account's cells alone.
-const ACCOUNT_ONLY: usize = usize::MAX;
+const ACCOUNT_ONLY: u32 = u32::MAX;
+
+/// The position of a customer's contact, as an [`Entry`] holds it.
+fn contact_slot(position: usize) -> u32 {
+    u32::try_from(position).expect("fewer than 2^32 contacts of one customer")
+}
 
 /// The index entries of a stored customer: one per contact, in order (the same order
 /// [`Importer::load`] reads them in), and one for the account alone, so that a row naming
 /// another person at a known company still finds it, as a duplicate check of the account
 /// would.
 fn entries<'c>(
-    id: Uuid,
+    number: u32,
     account: &Account,
     contacts: impl Iterator<Item = &'c Contact>,
 ) -> Vec<(Entry, Vec<Option<String>>)> {
     let mut entries: Vec<_> = contacts
         .enumerate()
-        .map(|(slot, contact)| ((id, slot), match_cells(account, Some(contact))))
+        .map(|(slot, contact)| {
+            let entry = (number, contact_slot(slot));
+            (entry, match_cells(account, Some(contact)))
+        })
         .collect();
-    entries.push(((id, ACCOUNT_ONLY), match_cells(account, None)));
+    entries.push(((number, ACCOUNT_ONLY), match_cells(account, None)));
     entries
 }
 
@@ -1188,14 +1243,16 @@ enum ContactChange {
     Add,
 }
 
-/// What a contact (`person`, serialised as `json`) is to the `known` contacts.
+/// What a contact (`person`, serialised as `json`) is to the `known` contacts (their
+/// filled fields among `shapes`).
 fn contact_change(
+    shapes: &Shapes,
     known: &[KnownContact],
     person: &Person,
     json: &serde_json::Value,
 ) -> ContactChange {
     match known.iter().position(|k| k.person.same(person)) {
-        Some(index) if known[index].filled.adds(json) => ContactChange::Fill(index),
+        Some(index) if shapes.get(known[index].filled).adds(json) => ContactChange::Fill(index),
         Some(index) => ContactChange::Known(index),
         None => ContactChange::Add,
     }

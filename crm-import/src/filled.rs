@@ -17,6 +17,7 @@
 //! assert!(!paths.adds(&json!({"phone": "+86 10 6234 9999"})));
 //! ```
 
+use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde_json::Value;
@@ -32,7 +33,7 @@ use crate::plan::is_empty;
 /// with a chance of about 2^-62, which would make a gap look filled.
 ///
 /// [`fill_gaps`]: crate::plan::fill_gaps
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct FilledPaths {
     /// Sorted [`marked`] path hashes.
     marks: Box<[u64]>,
@@ -155,6 +156,74 @@ impl FilledPaths {
     }
 }
 
+/// Distinct [`FilledPaths`], each kept once and named by a [`Shape`]: the rows of one file
+/// mostly fill the same columns, so a planner holding a shape per record holds few paths.
+///
+/// ```
+/// use crm_import::filled::Shapes;
+/// use serde_json::json;
+/// let mut shapes = Shapes::default();
+/// let huawei = shapes.of(&json!({"name": "华为技术", "phone": null}));
+/// let zte = shapes.of(&json!({"name": "中兴通讯", "phone": null}));
+/// assert_eq!(huawei, zte);
+/// let filled = shapes.absorb(huawei, &json!({"phone": "+86 10 6234 5678"}));
+/// assert!(!shapes.get(filled).adds(&json!({"phone": "+86 755 2677 0000"})));
+/// assert!(shapes.get(zte).adds(&json!({"phone": "+86 755 2677 0000"})));
+/// assert_eq!(shapes.len(), 2);
+/// ```
+#[derive(Debug, Default)]
+pub struct Shapes {
+    paths: Vec<FilledPaths>,
+    shapes: HashMap<FilledPaths, Shape>,
+}
+
+/// The number of a [`FilledPaths`] kept by [`Shapes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Shape(u32);
+
+impl Shapes {
+    /// The shape of `record`'s filled paths.
+    pub fn of(&mut self, record: &Value) -> Shape {
+        self.intern(FilledPaths::of(record))
+    }
+
+    /// The shape of `paths`, numbered anew if none had them.
+    pub fn intern(&mut self, paths: FilledPaths) -> Shape {
+        if let Some(shape) = self.shapes.get(&paths) {
+            return *shape;
+        }
+        let shape = Shape(u32::try_from(self.paths.len()).expect("fewer than 2^32 shapes"));
+        self.paths.push(paths.clone());
+        self.shapes.insert(paths, shape);
+        shape
+    }
+
+    /// The filled paths of `shape`.
+    pub fn get(&self, shape: Shape) -> &FilledPaths {
+        &self.paths[shape.0 as usize]
+    }
+
+    /// The shape of a record of `shape` once its gaps are filled from `incoming`
+    /// ([`FilledPaths::absorb`]).
+    pub fn absorb(&mut self, shape: Shape, incoming: &Value) -> Shape {
+        let mut paths = self.get(shape).clone();
+        match paths.absorb(incoming) {
+            true => self.intern(paths),
+            false => shape,
+        }
+    }
+
+    /// How many distinct shapes there are.
+    pub fn len(&self) -> usize {
+        self.paths.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+}
+
 /// Marks removed and added by one [`FilledPaths::absorb`].
 #[derive(Default)]
 struct Change {
@@ -230,6 +299,29 @@ mod tests {
             prop_assert_eq!(&paths, &FilledPaths::of(&once));
             paths.absorb(&second);
             prop_assert_eq!(&paths, &FilledPaths::of(&filled(&once, &second)));
+        }
+
+        /// The reference model is the paths themselves, each record keeping its own.
+        #[test]
+        fn a_shape_stands_for_its_paths(
+            records in prop::collection::vec(tree(), 1..6),
+            incoming in tree(),
+        ) {
+            let mut shapes = Shapes::default();
+            let named: Vec<Shape> = records.iter().map(|r| shapes.of(r)).collect();
+            for (record, &shape) in records.iter().zip(&named) {
+                prop_assert_eq!(shapes.get(shape), &FilledPaths::of(record));
+                let mut paths = FilledPaths::of(record);
+                paths.absorb(&incoming);
+                let absorbed = shapes.absorb(shape, &incoming);
+                prop_assert_eq!(shapes.get(absorbed), &paths);
+                prop_assert_eq!(shapes.get(shape), &FilledPaths::of(record));
+            }
+            for (a, &shape_a) in records.iter().zip(&named) {
+                for (b, &shape_b) in records.iter().zip(&named) {
+                    prop_assert_eq!(shape_a == shape_b, FilledPaths::of(a) == FilledPaths::of(b));
+                }
+            }
         }
     }
 
