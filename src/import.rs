@@ -73,9 +73,9 @@ pub struct ImportOptions {
     /// Plan and report without writing anything.
     pub dry_run: bool,
     /// Rows per transaction (the first holds at most 10,000, so that writing starts early).
-    /// Where the store keeps every index during the import (a file
-    /// small next to the data already stored), larger batches write each index page fewer
-    /// times (a SQLite commit writes every page it changed). With the indexes deferred
+    /// Where the store keeps every index during the import (a file small next to the data
+    /// already stored), larger batches write each index page fewer times (a SQLite commit
+    /// writes every page it changed). With the indexes deferred
     /// ([`crm_core::store::Store::begin_bulk_load`]) the size matters little: 1,000,000
     /// generated rows into a fresh file took 76 s in batches of 20,000 and 77 s in batches
     /// of 50,000.
@@ -412,7 +412,7 @@ fn text_hash(text: &str) -> u64 {
     hasher.finish() | 1
 }
 
-/// `record` as the JSON [`FilledPaths`] and [`fill_gaps`] look at.
+/// `record` as the JSON [`Shapes`] and [`fill_gaps`] look at.
 fn to_json<T: crate::Entity>(record: &T) -> Result<serde_json::Value> {
     serde_json::to_value(record).map_err(|e| Error::Internal(format!("serialise a record: {e}")))
 }

@@ -75,9 +75,6 @@ use access_sync::{DIRECTORY_KINDS, derives_access_rows};
 use directory_cache::DirectoryCache;
 use enforce::Gate;
 
-/// Ids per statement of [`UnitOfWork::get_many`].
-const GET_MANY_CHUNK: usize = 500;
-
 /// The engine: a store plus the injected clock and id generator.
 #[derive(Clone)]
 pub struct Crm {
@@ -357,32 +354,30 @@ impl UnitOfWork<'_> {
         gate.conceal(record)
     }
 
-    /// The live records `ids`, in that order, as this unit of work sees them, read a few
-    /// hundred per statement; [`Error::NotFound`] for the first that is missing or that the
-    /// actor may not read. Fields are cleared as by [`get`](Self::get).
+    /// The live records `ids`, in that order, as this unit of work sees them, read together
+    /// ([`ReadStore::get_rows`]); [`Error::NotFound`] for the first that is missing or that
+    /// the actor may not read. Fields are cleared as by [`get`](Self::get).
     pub async fn get_many<T: Entity>(&mut self, ids: &[T::Id]) -> Result<Vec<Record<T>>> {
         let gate = self.gate().await?;
-        let mut records = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(GET_MANY_CHUNK) {
-            let uuids: Vec<uuid::Uuid> = chunk.iter().map(|id| id.uuid()).collect();
-            let rows: HashMap<uuid::Uuid, Row> = self
-                .tx
-                .get_rows(T::KIND, self.actor.tenant, &uuids)
-                .await?
-                .into_iter()
-                .filter(|row| row.meta.deleted_at.is_none())
-                .map(|row| (row.id, row))
-                .collect();
-            for id in chunk {
+        let uuids: Vec<uuid::Uuid> = ids.iter().map(|id| id.uuid()).collect();
+        let rows: HashMap<uuid::Uuid, Row> = self
+            .tx
+            .get_rows(T::KIND, self.actor.tenant, &uuids)
+            .await?
+            .into_iter()
+            .filter(|row| row.meta.deleted_at.is_none())
+            .map(|row| (row.id, row))
+            .collect();
+        ids.iter()
+            .map(|id| {
                 let row = rows.get(&id.uuid()).ok_or_else(|| Error::NotFound {
                     object: T::KIND.as_str(),
                     id: id.to_string(),
                 })?;
                 gate.read(row)?;
-                records.push(gate.conceal(Record::from_row(row)?)?);
-            }
-        }
-        Ok(records)
+                gate.conceal(Record::from_row(row)?)
+            })
+            .collect()
     }
 
     /// Store changes to a record read at `record.meta.version`; [`Error::Conflict`] if it

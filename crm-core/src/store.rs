@@ -246,8 +246,8 @@ impl dyn Transaction + '_ {
         Ok(row)
     }
 
-    /// `save_row` for several rows, in fewer statements: the stored
-    /// versions are read a few hundred at a time and the audit events appended together.
+    /// `save_row` for several rows, in fewer statements: the stored versions of each run of
+    /// rows of one kind are read together and the audit events appended together.
     /// The same checks in the same order (a missing row is [`Error::NotFound`], a version
     /// that moved [`Error::Conflict`]) and the same results as saving them one by one.
     pub async fn save_rows(
@@ -261,20 +261,19 @@ impl dyn Transaction + '_ {
         let mut rows = rows.into_iter().peekable();
         while let Some(first) = rows.peek() {
             let kind = first.kind;
-            // A run of rows of one kind, read in one statement.
-            let mut chunk = Vec::new();
-            while let Some(row) = rows.next_if(|r| r.kind == kind && chunk.len() < SAVE_CHUNK) {
+            let mut run = Vec::new();
+            while let Some(row) = rows.next_if(|r| r.kind == kind) {
                 check_tenant(actor, &row.meta.tenant)?;
-                chunk.push(row);
+                run.push(row);
             }
-            let ids: Vec<Uuid> = chunk.iter().map(|r| r.id).collect();
+            let ids: Vec<Uuid> = run.iter().map(|r| r.id).collect();
             let mut stored: HashMap<Uuid, Row> = self
                 .get_rows(kind, actor.tenant, &ids)
                 .await?
                 .into_iter()
                 .map(|r| (r.id, r))
                 .collect();
-            for row in chunk {
+            for row in run {
                 let before = stored.remove(&row.id).ok_or_else(|| not_found_row(&row))?;
                 let (row, event) = next_version(actor, at, row, &before)?;
                 self.update_row(&row, &before).await?;
@@ -288,9 +287,6 @@ impl dyn Transaction + '_ {
         Ok(saved)
     }
 }
-
-/// Rows whose stored versions [`Transaction::save_rows`] reads in one statement.
-const SAVE_CHUNK: usize = 500;
 
 fn not_found_row(row: &Row) -> Error {
     Error::NotFound {
