@@ -19,7 +19,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use crm::core::dedup::prepare::Prepared;
-use crm::core::dedup::{DedupConfig, Deduper, FieldKind, FieldSpec, cluster_metrics, pair_metrics};
+use crm::core::dedup::{
+    DedupConfig, Deduper, FieldKind, FieldSpec, Zones, cluster_metrics, pair_metrics,
+};
 
 struct Args {
     file: String,
@@ -40,7 +42,7 @@ fn parse_args() -> Result<Args> {
         truth: None,
         id: None,
         fields: Vec::new(),
-        threshold: DedupConfig::default().threshold,
+        threshold: DedupConfig::default().zones.matched,
         sweep: false,
         svg: None,
         link: None,
@@ -334,9 +336,13 @@ fn main() -> Result<()> {
     let started = Instant::now();
     let first = open(&args.file)?;
     let layout = layout(&args, &first)?;
+    let defaults = DedupConfig::default();
     let config = DedupConfig {
-        threshold: args.threshold,
-        ..DedupConfig::default()
+        zones: Zones {
+            matched: args.threshold,
+            possible: defaults.zones.possible.min(args.threshold),
+        },
+        ..defaults
     };
     let deduper = Deduper::with_config(layout.fields.clone(), config);
     let headers = first.headers.clone();
@@ -373,7 +379,10 @@ fn main() -> Result<()> {
             let swept = Deduper::with_config(
                 layout.fields.clone(),
                 DedupConfig {
-                    threshold,
+                    zones: Zones {
+                        matched: threshold,
+                        possible: config.zones.possible.min(threshold),
+                    },
                     ..config
                 },
             )

@@ -129,20 +129,24 @@ pub(crate) fn duplicate_keys<'r, T: Entity>(
     Some(keys.collect())
 }
 
-/// Stored records of kind `T` in `tenant` that look like `data` (other than `exclude`), most
-/// likely first, each with its explanation. Empty for kinds without duplicate fields.
-pub(crate) async fn find_duplicates<T: Entity>(
+/// The stored records of kind `T` in `tenant` that share a blocking key with `data` (other
+/// than `exclude`), live ones only, in key order. Empty for kinds without duplicate fields.
+pub(crate) async fn key_holders<T: Entity>(
     reader: &dyn ReadStore,
     tenant: TenantId,
     data: &T,
     exclude: Option<Uuid>,
-) -> Result<Vec<DuplicateMatch<T>>> {
+) -> Result<Vec<Record<T>>> {
     let Some(deduper) = deduper_for::<T>() else {
         return Ok(Vec::new());
     };
-    let cells = data.duplicate_cells();
     let ids = reader
-        .records_with_keys(T::KIND, tenant, &deduper.keys(&cells), MAX_KEY_HOLDERS)
+        .records_with_keys(
+            T::KIND,
+            tenant,
+            &deduper.keys(&data.duplicate_cells()),
+            MAX_KEY_HOLDERS,
+        )
         .await?;
     let ids: Vec<Uuid> = ids.into_iter().filter(|id| Some(*id) != exclude).collect();
     if ids.is_empty() {
@@ -158,6 +162,22 @@ pub(crate) async fn find_duplicates<T: Entity>(
         .collect::<Result<Vec<_>>>()?;
     let rank: HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     stored.sort_by_key(|r| rank.get(&r.id.uuid()).copied());
+    Ok(stored)
+}
+
+/// Stored records of kind `T` in `tenant` that look like `data` (other than `exclude`), most
+/// likely first, each with its explanation. Empty for kinds without duplicate fields.
+pub(crate) async fn find_duplicates<T: Entity>(
+    reader: &dyn ReadStore,
+    tenant: TenantId,
+    data: &T,
+    exclude: Option<Uuid>,
+) -> Result<Vec<DuplicateMatch<T>>> {
+    let Some(deduper) = deduper_for::<T>() else {
+        return Ok(Vec::new());
+    };
+    let cells = data.duplicate_cells();
+    let stored = key_holders(reader, tenant, data, exclude).await?;
     let candidates = stored
         .into_iter()
         .map(|record| {

@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use crm_core::access::Action;
 use crm_core::dedup::prepare::Prepared;
-use crm_core::dedup::{DedupIndex, Deduper, Explanation};
+use crm_core::dedup::{DedupIndex, Deduper, Explanation, Match, Zone};
 use crm_core::fields::FieldDef;
 use crm_core::id::{AccountId, ContactId, RecordId, TagId, UserId};
 use crm_core::model::{Account, Activity, ActivityKind, Contact, Tag, User};
@@ -45,7 +45,7 @@ use uuid::Uuid;
 pub use crm_import::{clean, filled, mapping, plan, progress, read, rejects, report, target};
 
 use crate::creates::Creates;
-use crate::duplicates::find_duplicates;
+use crate::duplicates::key_holders;
 use crate::enforce::Gate;
 use crate::query::Sort;
 use crate::{Actor, Crm, DuplicatePolicy, Error, ObjectKind, Predicate, Query, Result, UnitOfWork};
@@ -55,9 +55,6 @@ const REPORTED_REJECTIONS: usize = 100;
 
 /// Stored accounts indexed per statement by [`Importer::preload`].
 const PRELOAD_PAGE: u64 = 5000;
-
-/// Match probability from which a row is taken for a known customer.
-const MATCH_PROBABILITY: f64 = 0.5;
 
 /// What [`Crm::import_file`] is asked to do.
 #[derive(Debug, Clone)]
@@ -360,7 +357,8 @@ enum Written {
 }
 
 /// What tells contacts apart to the planner, as [`text_hash`]es: two are the same person
-/// when they share their name, mobile or email.
+/// when they share their mobile or email, or their name while neither mobile nor email tells
+/// them apart (张伟 with another mobile is another 张伟, or a number worth keeping).
 #[derive(Debug, Clone, Copy)]
 struct Person {
     name: u64,
@@ -398,9 +396,13 @@ impl Person {
     }
 
     fn same(&self, other: &Person) -> bool {
-        self.name == other.name
-            || (self.mobile != 0 && self.mobile == other.mobile)
-            || (self.email != 0 && self.email == other.email)
+        let shared = |a: u64, b: u64| a != 0 && a == b;
+        let differ = |a: u64, b: u64| a != 0 && b != 0 && a != b;
+        shared(self.mobile, other.mobile)
+            || shared(self.email, other.email)
+            || (self.name == other.name
+                && !differ(self.mobile, other.mobile)
+                && !differ(self.email, other.email))
     }
 }
 
@@ -448,6 +450,8 @@ struct Batch {
     notes: Vec<(Uuid, Option<UserId>, String)>,
     new_tags: Vec<(TagId, String)>,
     contacts_created: u64,
+    /// Rows created although they look like a known customer, for a person to decide.
+    queued_for_review: u64,
 }
 
 struct Importer<'a> {
@@ -631,6 +635,7 @@ impl Importer<'_> {
         report.skipped += batch.skipped;
         report.rejected += batch.rejected.len() as u64;
         report.contacts_created += batch.contacts_created;
+        report.queued_for_review += batch.queued_for_review;
         report.tags_created += batch.new_tags.len() as u64;
         report.plan.extend(batch.plan);
         for (row, _, reason) in batch.rejected.iter() {
@@ -721,16 +726,10 @@ impl Importer<'_> {
         let probe = self
             .index
             .prepare(&match_cells(&clean.account, clean.contact.as_ref()));
-        let found = match self
-            .index
-            .matches_prepared(&probe, MATCH_PROBABILITY)
-            .into_iter()
-            .next()
-        {
-            Some(m) => Some((m.key.0, m.probability, m.explanation)),
-            None if self.look_up_store => self.stored_match(&clean).await?,
-            None => None,
-        };
+        if self.look_up_store {
+            self.index_stored_candidates(&clean).await?;
+        }
+        let (found, possible) = self.best_matches(&probe);
         if let Some((number, ..)) = &found
             && self.customers.get(*number).is_none()
             && !self.foreign.contains_key(number)
@@ -761,19 +760,21 @@ impl Importer<'_> {
             clean.account.tags.insert(id);
         }
         let Some((number, probability, explanation)) = found else {
-            return Ok(Ok(self.create(row, clean, owner, probe, batch)?));
+            self.create(row, clean, owner, probe, batch)?;
+            return Ok(Ok(match possible {
+                Some((number, probability, explanation)) => {
+                    batch.queued_for_review += 1;
+                    Decision::CreateForReview(self.match_found(number, probability, explanation))
+                }
+                None => Decision::Create,
+            }));
         };
         let id = self.customers.id(number);
         let customer = self
             .customers
             .get(number)
             .ok_or_else(|| Error::Internal(format!("matched customer {id} is not loaded")))?;
-        let found = MatchFound {
-            account_id: id.to_string(),
-            row: customer.first_row,
-            probability,
-            explanation,
-        };
+        let found = self.match_found(number, probability, explanation);
         let account_json = to_json(&clean.account)?;
         let fills_account = self.shapes.get(customer.account).adds(&account_json);
         let contact = match clean.contact.take() {
@@ -802,7 +803,8 @@ impl Importer<'_> {
             }
             (true, OnDuplicate::Create) => {
                 clean.contact = contact.map(|(contact, ..)| contact);
-                Ok(Ok(self.create(row, clean, owner, probe, batch)?))
+                self.create(row, clean, owner, probe, batch)?;
+                Ok(Ok(Decision::Create))
             }
             (true, OnDuplicate::Merge) => {
                 let customer = self
@@ -864,6 +866,29 @@ impl Importer<'_> {
         }
     }
 
+    /// The customers most like a row (`probe`) in the index: the likeliest in the match zone,
+    /// and, when there is none, the likeliest in the possible zone.
+    fn best_matches(&self, probe: &Prepared) -> (Option<Found>, Option<Found>) {
+        let zones = self.index.deduper().zones();
+        let matches = self.index.matches_prepared(probe, zones.possible);
+        let found = |m: &Match<Entry>| Some((m.key.0, m.probability, m.explanation.clone()));
+        match matches.iter().find(|m| m.zone == Zone::Match) {
+            Some(m) => (found(m), None),
+            None => (None, matches.first().and_then(found)),
+        }
+    }
+
+    /// What a row's report says of the known customer `number` it looks like.
+    fn match_found(&self, number: u32, probability: f64, explanation: Explanation) -> MatchFound {
+        MatchFound {
+            account_id: self.customers.id(number).to_string(),
+            row: self.customers.get(number).and_then(|c| c.first_row),
+            probability,
+            explanation,
+        }
+    }
+
+    /// A new customer from the row.
     fn create(
         &mut self,
         row: u64,
@@ -871,7 +896,7 @@ impl Importer<'_> {
         owner: Option<UserId>,
         prepared: Prepared,
         batch: &mut Batch,
-    ) -> Result<Decision> {
+    ) -> Result<()> {
         let id: Uuid = self.crm.ids.next_uuid();
         // Sized exactly: most customers keep the one contact (a pushed-to vector would hold
         // room for four).
@@ -908,45 +933,36 @@ impl Importer<'_> {
         self.index.insert_prepared((number, 0), prepared);
         batch.touched.push(number);
         batch.created += 1;
-        Ok(Decision::Create)
+        Ok(())
     }
 
-    /// The stored customer most like the row, by its account or its contact, loaded into the
-    /// planner.
-    async fn stored_match(&mut self, clean: &CleanRow) -> Result<Option<(u32, f64, Explanation)>> {
+    /// Index the stored customers that share a duplicate key with the row's account or
+    /// contact and are not indexed yet, so that the row is matched against them by the same
+    /// model and zones as against the file's own customers. A contact found this way only
+    /// brings its customer in as a candidate: a person alone never makes a match.
+    async fn index_stored_candidates(&mut self, clean: &CleanRow) -> Result<()> {
         let reader = self.crm.reader();
         let tenant = self.actor.tenant;
-        let mut best: Option<(Uuid, f64, Explanation)> = None;
-        if let Some(m) = find_duplicates(reader, tenant, &clean.account, None)
+        let mut ids: Vec<Uuid> = key_holders(reader, tenant, &clean.account, None)
             .await?
-            .into_iter()
-            .next()
-        {
-            best = Some((m.record.id.uuid(), m.probability, m.explanation));
+            .iter()
+            .map(|account| account.id.uuid())
+            .collect();
+        if let Some(contact) = &clean.contact {
+            let holders = key_holders(reader, tenant, contact, None).await?;
+            ids.extend(holders.iter().filter_map(|c| Some(c.account_id?.uuid())));
         }
-        if let Some(contact) = &clean.contact
-            && let Some(m) = find_duplicates(reader, tenant, contact, None)
-                .await?
-                .into_iter()
-                .find(|m| m.record.account_id.is_some())
-            && best.as_ref().is_none_or(|b| m.probability > b.1)
-            && let Some(account) = m.record.account_id
-        {
-            best = Some((account.uuid(), m.probability, m.explanation));
-        }
-        let Some((id, probability, explanation)) = best else {
-            return Ok(None);
-        };
-        let number = self.customers.number(id);
-        if self.customers.get(number).is_none()
-            && !self.foreign.contains_key(&number)
-            && let Some((account, contacts)) = self.load(number).await?
-        {
+        for id in ids {
+            let number = self.customers.number(id);
+            if self.customers.get(number).is_some() || self.foreign.contains_key(&number) {
+                continue;
+            }
+            let (account, contacts) = self.load(number).await?;
             for (entry, cells) in entries(number, &account, contacts.iter()) {
                 self.index.insert(entry, &cells);
             }
         }
-        Ok(Some((number, probability, explanation)))
+        Ok(())
     }
 
     /// Index every stored customer, a page of accounts and their contacts at a time, so rows
@@ -992,20 +1008,16 @@ impl Importer<'_> {
         }
     }
 
-    /// Read stored customer `number` (its account and contacts) into the planner and return
-    /// its records, or, if the actor may not change it, note it among the
+    /// Read stored customer `number` (its account and contacts) and return its records; keep
+    /// it in the planner, or, if the actor may not change it, note it among the
     /// [`foreign`](Importer::foreign) ones.
-    async fn load(&mut self, number: u32) -> Result<Option<(Account, Vec<Contact>)>> {
+    async fn load(&mut self, number: u32) -> Result<(Account, Vec<Contact>)> {
         let reader = self.crm.reader();
         let tenant = self.actor.tenant;
         let id = self.customers.id(number);
         let account = reader
             .get::<Account>(tenant, AccountId::from_uuid(id))
             .await?;
-        if self.gate.allow(Action::Update, &account.to_row()?).is_err() {
-            self.foreign.insert(number, account.data.name.to_string());
-            return Ok(None);
-        }
         let contacts = reader
             .list::<Contact>(
                 tenant,
@@ -1014,6 +1026,11 @@ impl Importer<'_> {
                     .unpaged(),
             )
             .await?;
+        if self.gate.allow(Action::Update, &account.to_row()?).is_err() {
+            self.foreign.insert(number, account.data.name.to_string());
+            let contacts = contacts.into_iter().map(|c| c.data).collect();
+            return Ok((account.data, contacts));
+        }
         let contacts = contacts
             .into_iter()
             .map(|c| {
@@ -1032,7 +1049,7 @@ impl Importer<'_> {
             in_batch: false,
         };
         self.customers.meet(number, customer);
-        Ok(Some((account.data, contacts)))
+        Ok((account.data, contacts))
     }
 
     /// Let the customers `batch` touched count as written from here on: it was handed to the
@@ -1200,6 +1217,9 @@ async fn fill_gaps_of<T: crate::Entity>(
     uow.update_many(changed).await?;
     Ok(())
 }
+
+/// A customer a row looks like: its number, the match probability and why.
+type Found = (u32, f64, Explanation);
 
 /// An entry of the planner's duplicate index: a customer's number ([`Customers`]) and the
 /// position of the contact whose cells the entry holds (0 for a customer without contacts).

@@ -105,6 +105,7 @@ async fn a_messy_sheet_becomes_customers_with_duplicates_merged_and_bad_rows_exp
         .map(|r| {
             let name = match r.decision {
                 Decision::Create => "create",
+                Decision::CreateForReview(_) => "review",
                 Decision::Merge(_) => "merge",
                 Decision::Skip(_) => "skip",
                 Decision::Reject { .. } => "reject",

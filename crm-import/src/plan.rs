@@ -1,8 +1,10 @@
 //! What becomes of each row: create, merge into an existing customer, skip, or reject.
 //!
-//! A row that looks like a customer already known — stored, or created by an earlier row of
-//! the same file — is a duplicate. If it adds nothing the customer lacks, it is skipped (an
-//! exact duplicate); otherwise the [`OnDuplicate`] policy decides. Merging fills the
+//! A row that surely is a customer already known — stored, or created by an earlier row of
+//! the same file, in the match zone of [`crm_core::dedup::Zones`] — is a duplicate. If it
+//! adds nothing the customer lacks, it is skipped (an exact duplicate); otherwise the
+//! [`OnDuplicate`] policy decides. A row that only possibly is one (the possible zone) is
+//! created and queued for a person to decide. Merging fills the
 //! customer's empty fields from the row and never overwrites a value someone entered.
 
 use crm_core::dedup::{Explanation, FieldKind, FieldSpec};
@@ -46,6 +48,9 @@ impl std::str::FromStr for OnDuplicate {
 pub enum Decision {
     /// A new customer.
     Create,
+    /// A new customer that may be the same as a known one: created, never merged or skipped
+    /// on a guess, and queued for a person to decide.
+    CreateForReview(MatchFound),
     /// Fill the gaps of a known customer.
     Merge(MatchFound),
     /// Nothing to do: the customer is known and the row adds nothing, or the policy skips.

@@ -25,6 +25,9 @@ pub struct ImportReport {
     pub rows_read: u64,
     /// Rows that became new customers.
     pub created: u64,
+    /// Of the created rows, those that may be a known customer, queued for a person to
+    /// decide (each `create_for_review` in the plan).
+    pub queued_for_review: u64,
     /// Rows merged into a known customer.
     pub merged: u64,
     /// Rows left out as duplicates.
@@ -77,6 +80,7 @@ impl ImportReport {
             mapping,
             rows_read: 0,
             created: 0,
+            queued_for_review: 0,
             merged: 0,
             skipped: 0,
             rejected: 0,

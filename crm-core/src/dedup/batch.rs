@@ -37,6 +37,7 @@ use crate::dedup::prepare::{
 };
 use crate::dedup::probe::Probe;
 use crate::dedup::score::{Agreement, Scorer};
+use crate::dedup::zone::{Zone, Zones};
 
 /// A field to compare: its column name and kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,8 +61,8 @@ impl FieldSpec {
 /// Tuning knobs; the defaults work without tuning.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DedupConfig {
-    /// Match probability from which two records are the same entity.
-    pub threshold: f64,
+    /// The match and possible thresholds: clusters join records in the match zone only.
+    pub zones: Zones,
     /// Blocks (records sharing one key) larger than this are left to the sorted-neighbourhood
     /// pass instead of being compared all against all.
     pub max_block: usize,
@@ -78,7 +79,7 @@ pub struct DedupConfig {
 impl Default for DedupConfig {
     fn default() -> Self {
         DedupConfig {
-            threshold: 0.5,
+            zones: Zones::default(),
             max_block: 32,
             window: 6,
             random_pairs: 20_000,
@@ -99,6 +100,8 @@ pub struct ScoredPair {
     pub weight: f64,
     /// Match probability.
     pub probability: f64,
+    /// The zone it falls in: the match zone needs the company names not to disagree.
+    pub zone: Zone,
 }
 
 /// Why two records scored as they did.
@@ -150,6 +153,9 @@ pub struct Deduper {
     comparators: Vec<Comparator>,
     /// See [`key_sources`].
     key_sources: Vec<(u16, u64)>,
+    /// The fields, as bits of their indexes, that name the entity itself (company names):
+    /// a pair disagreeing on one is never in the match zone ([`Zones::zone`]).
+    entity_names: u64,
     config: DedupConfig,
 }
 
@@ -228,8 +234,16 @@ impl Deduper {
     pub fn with_config(fields: Vec<FieldSpec>, config: DedupConfig) -> Deduper {
         let kinds: Vec<FieldKind> = fields.iter().map(|f| f.kind).collect();
         let comparators = kinds.iter().map(|&k| Comparator::for_kind(k)).collect();
+        let entity_names = kinds
+            .iter()
+            .enumerate()
+            .filter(|(_, kind)| kind.names_the_entity())
+            .fold(0, |bits, (f, _)| {
+                bits | 1_u64.checked_shl(f as u32).unwrap_or(0)
+            });
         Deduper {
             key_sources: key_sources(&kinds),
+            entity_names,
             fields,
             kinds,
             comparators,
@@ -240,6 +254,27 @@ impl Deduper {
     /// The fields compared.
     pub fn fields(&self) -> &[FieldSpec] {
         &self.fields
+    }
+
+    /// The match and possible thresholds.
+    pub fn zones(&self) -> Zones {
+        self.config.zones
+    }
+
+    /// The zone of a pair with `probability` whose fields agree at `levels` (in field
+    /// order, `None` where either side is empty).
+    pub fn zone(&self, probability: f64, levels: impl IntoIterator<Item = Option<u8>>) -> Zone {
+        self.config
+            .zones
+            .zone(probability, self.names_agree(levels))
+    }
+
+    /// Whether no field naming the entity disagrees outright at `levels`.
+    fn names_agree(&self, levels: impl IntoIterator<Item = Option<u8>>) -> bool {
+        levels
+            .into_iter()
+            .enumerate()
+            .all(|(f, level)| level != Some(0) || self.entity_names & (1 << f.min(63)) == 0)
     }
 
     /// Normalise one record's cells (in field order).
@@ -361,16 +396,23 @@ impl Deduper {
         };
         let weights = model.weights();
         let scorer = Scorer::new(&model, &weights);
-        let score = |a: u32, b: u32| {
-            let (x, y) = (&prepared[a as usize], &prepared[b as usize]);
-            probability(scorer.weight(self.agreements(x, y), |f| counts.share(a, f)))
+        // What clustering links by: the probability, or 0 for a pair that may not be in the
+        // match zone whatever its probability (its company names disagree), so that such a
+        // pair vetoes any merge of its two clusters.
+        let link = |probability: f64, names_agree: bool| match names_agree {
+            true => probability,
+            false => 0.0,
         };
         let score = |a: u32, b: u32| {
-            if cross(a as usize, b as usize) {
-                score(a, b)
-            } else {
-                0.0
+            if !cross(a as usize, b as usize) {
+                return 0.0;
             }
+            let (x, y) = (&prepared[a as usize], &prepared[b as usize]);
+            let p = probability(scorer.weight(self.agreements(x, y), |f| counts.share(a, f)));
+            link(
+                p,
+                self.names_agree(self.agreements(x, y).map(|a| Some(a?.level))),
+            )
         };
         let pairs: Vec<ScoredPair> = candidates
             .par_iter()
@@ -378,27 +420,37 @@ impl Deduper {
             .map(|(c, packed)| {
                 let pair = packed.iter().map(|&byte| Agreement::unpack(byte));
                 let weight = scorer.weight(pair, |f| counts.share(c.a, f));
+                let levels = packed
+                    .iter()
+                    .map(|&byte| Some(Agreement::unpack(byte)?.level));
                 ScoredPair {
                     a: c.a,
                     b: c.b,
                     weight,
                     probability: probability(weight),
+                    zone: self.zone(probability(weight), levels),
                 }
             })
             .collect();
-        // Clustering needs neither: free them before it builds its tables.
-        drop((candidates, agreements));
         let linkage = Linkage {
-            threshold: self.config.threshold,
+            threshold: self.config.zones.matched,
             ..Linkage::default()
         };
         // Pairs below the veto floor are recomputed in the rare merge that asks for them: the
         // clusterer's table then holds the few likely pairs, not every candidate.
         let edges: Vec<(u32, u32, f64)> = pairs
-            .iter()
-            .filter(|p| p.probability >= linkage.floor)
-            .map(|p| (p.a, p.b, p.probability))
+            .par_iter()
+            .zip(agreements.par_chunks(width))
+            .filter(|(p, _)| p.probability >= linkage.floor)
+            .map(|(p, packed)| {
+                let levels = packed
+                    .iter()
+                    .map(|&byte| Some(Agreement::unpack(byte)?.level));
+                (p.a, p.b, link(p.probability, self.names_agree(levels)))
+            })
             .collect();
+        // Clustering needs neither: free them before it builds its tables.
+        drop((candidates, agreements));
         let clusters = cluster(n, &edges, linkage, score);
         DedupOutcome {
             pairs,
@@ -518,9 +570,11 @@ impl Deduper {
         let mut found: Vec<Match<K>> = candidates
             .filter_map(|(key, candidate)| {
                 let (probability, explanation) = probe.score(candidate, min_probability)?;
+                let levels = explanation.fields.iter().map(|f| f.level);
                 Some(Match {
                     key,
                     probability,
+                    zone: self.zone(probability, levels),
                     explanation,
                 })
             })

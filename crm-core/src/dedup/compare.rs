@@ -52,6 +52,15 @@ pub enum Comparator {
         /// The similarities for levels 2 and 1, such as `[0.94, 0.88]`.
         thresholds: [f64; 2],
     },
+    /// Company names: equal 4; Jaro-Winkler similarity at least `thresholds[0]` 3, at least
+    /// `thresholds[1]` 2; the same brand in other wording 1 (「泰信」 and 「泰信包装材料」,
+    /// `Antong` and 「安通化工」: one name's pinyin key begins as the other's does, a level
+    /// [`level`](crate::dedup::prepare::level) gives, as it needs the keys); else 0, names
+    /// that share no brand, which no other evidence makes one company without a person.
+    CompanyName {
+        /// The similarities for levels 3 and 2, such as `[0.95, 0.88]`.
+        thresholds: [f64; 2],
+    },
     /// Levenshtein distance over characters: equal 3, at most `max[0]` edits 2, at most
     /// `max[1]` edits 1, else 0.
     Levenshtein {
@@ -90,6 +99,7 @@ impl Comparator {
         match self {
             Comparator::Exact => 2,
             Comparator::Email => 3,
+            Comparator::CompanyName { .. } => 5,
             Comparator::JaroWinkler { .. }
             | Comparator::Levenshtein { .. }
             | Comparator::Numeric { .. }
@@ -123,6 +133,10 @@ impl Comparator {
         match *self {
             Comparator::Exact => 0,
             Comparator::JaroWinkler { thresholds } => jaro_winkler_level(a, b, thresholds),
+            Comparator::CompanyName { thresholds } => match jaro_winkler_level(a, b, thresholds) {
+                0 => 0,
+                similar => similar + 1,
+            },
             Comparator::Levenshtein { max } => edit_level(a, b, max, strsim::levenshtein),
             Comparator::Numeric { tolerance } => numeric_level(a, b, tolerance),
             Comparator::Date => date_level(a, b),
@@ -139,7 +153,7 @@ impl Comparator {
     /// [`Comparator::Exact`] since they are normalised to canonical names.
     pub fn for_kind(kind: FieldKind) -> Comparator {
         match kind {
-            FieldKind::CompanyName => Comparator::JaroWinkler {
+            FieldKind::CompanyName => Comparator::CompanyName {
                 thresholds: COMPANY_NAME_THRESHOLDS,
             },
             FieldKind::PersonName | FieldKind::GivenName | FieldKind::Surname => {
@@ -185,6 +199,12 @@ impl Comparator {
             let numeric = matches!(self, Comparator::Numeric { .. });
             return if numeric { "equal" } else { "exact" };
         }
+        if let Comparator::CompanyName { thresholds } = *self {
+            return match level {
+                1 => "same brand, other wording",
+                similar => jaro_winkler_meaning(thresholds[usize::from(similar == 2)], 0),
+            };
+        }
         // Partial levels: 2 is the strong band (index 0 of the settings), 1 the weak one.
         let band = usize::from(level == 1);
         match *self {
@@ -201,6 +221,7 @@ impl Comparator {
             Comparator::Email => "same local part, other domain",
             // Exact has no partial level: its top is 1, returned above.
             Comparator::Exact => "no such level",
+            Comparator::CompanyName { .. } => unreachable!("described above"),
         }
     }
 }
@@ -569,7 +590,7 @@ mod tests {
     const PERSON: Comparator = Comparator::JaroWinkler {
         thresholds: PERSON_NAME_THRESHOLDS,
     };
-    const COMPANY: Comparator = Comparator::JaroWinkler {
+    const COMPANY: Comparator = Comparator::CompanyName {
         thresholds: COMPANY_NAME_THRESHOLDS,
     };
 
@@ -577,6 +598,7 @@ mod tests {
     fn levels_per_comparator() {
         assert_eq!(Comparator::Exact.levels(), 2);
         assert_eq!(Comparator::Email.levels(), 3);
+        assert_eq!(COMPANY.levels(), 5);
         assert_eq!(PERSON.levels(), 4);
         assert_eq!(Comparator::Date.levels(), 4);
         assert_eq!(Comparator::TokenSet.levels(), 4);
@@ -647,14 +669,15 @@ mod tests {
     fn company_names() {
         assert_eq!(
             COMPANY.compare("阿里巴巴网络技术有限公司", "阿里巴巴网络科技有限公司"),
-            2
+            3
         );
-        assert_eq!(COMPANY.compare("alibaba group", "alibaba grp"), 2);
-        assert_eq!(COMPANY.compare("globex corp", "globex corporation"), 1);
+        assert_eq!(COMPANY.compare("alibaba group", "alibaba grp"), 3);
+        assert_eq!(COMPANY.compare("globex corp", "globex corporation"), 2);
         assert_eq!(
             COMPANY.compare("北京字节跳动科技有限公司", "北京字节跳动网络技术有限公司"),
-            1
+            2
         );
+        assert_eq!(COMPANY.compare("华为", "华为"), 4);
         // Sister companies share a group name and a legal form, and must not be credited.
         assert_eq!(COMPANY.compare("华为技术有限公司", "华为终端有限公司"), 0);
         assert_eq!(COMPANY.compare("acme pty ltd", "globex corporation"), 0);
@@ -860,7 +883,9 @@ mod tests {
         for (threshold, meaning) in JARO_WINKLER_MEANINGS {
             assert_eq!(format!("jaro-winkler ≥ {threshold}"), meaning);
         }
-        assert_eq!(COMPANY.describe_level(1), "jaro-winkler ≥ 0.88");
+        assert_eq!(COMPANY.describe_level(2), "jaro-winkler ≥ 0.88");
+        assert_eq!(COMPANY.describe_level(3), "jaro-winkler ≥ 0.95");
+        assert_eq!(COMPANY.describe_level(1), "same brand, other wording");
     }
 
     #[test]

@@ -31,6 +31,7 @@ use crate::dedup::model::{Model, Weights};
 use crate::dedup::prehashed::PrehashedMap;
 use crate::dedup::prepare::{Prepared, for_each_key};
 use crate::dedup::score::Scorer;
+use crate::dedup::zone::Zone;
 
 /// A likely duplicate found by [`DedupIndex::matches`].
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +40,8 @@ pub struct Match<K> {
     pub key: K,
     /// The probability that it is the same entity.
     pub probability: f64,
+    /// Where that probability falls: only a match is merged without asking.
+    pub zone: Zone,
     /// Why: each field's level and weight.
     pub explanation: Explanation,
 }
@@ -174,6 +177,11 @@ impl<K: Copy + Eq + Hash> DedupIndex<K> {
     pub fn with_prior_model(deduper: Deduper) -> Self {
         let model = deduper.prior_model();
         DedupIndex::new(deduper, model)
+    }
+
+    /// The engine whose fields, comparators and zones the index scores with.
+    pub fn deduper(&self) -> &Deduper {
+        &self.deduper
     }
 
     /// How many records are indexed.

@@ -86,6 +86,14 @@ impl FieldKind {
         })
     }
 
+    /// Whether a field of this kind names the entity itself, so that two records disagreeing
+    /// on it are never the same entity without a person deciding: company names. Everything
+    /// else a company has (contacts, phones, mail domain, address) unrelated companies can
+    /// share.
+    pub fn names_the_entity(self) -> bool {
+        self == FieldKind::CompanyName
+    }
+
     /// The kind's stable snake_case name, as serialised and as given to [`FieldKind::parse`].
     pub fn name(self) -> &'static str {
         match self {

@@ -12,6 +12,7 @@
 //! - [`model`]: Fellegi–Sunter weights, `u` from random pairs, `m` by EM, term frequencies.
 //! - [`cluster`]: clusters that resist chaining, and pairwise quality metrics.
 //! - [`batch`]: the whole pipeline over a dataset, with explanations.
+//! - [`zone`]: match, possible and distinct: what is merged, what a person decides.
 //! - [`index`]: the live index that checks one new record against everything indexed.
 //! - `synth` (feature `test-util`): a documented generator of messy Chinese B2B customer
 //!   records with ground truth, for tests, benches and quality runs.
@@ -31,6 +32,7 @@ mod probe;
 mod score;
 #[cfg(feature = "test-util")]
 pub mod synth;
+pub mod zone;
 
 pub use batch::{
     DedupConfig, DedupOutcome, Deduper, Explanation, FieldExplanation, FieldSpec, ScoredPair,
@@ -39,3 +41,4 @@ pub use cluster::{ClusterMetrics, Linkage, PairMetrics, cluster_metrics, pair_me
 pub use index::{DedupIndex, Match};
 pub use kind::FieldKind;
 pub use model::Model;
+pub use zone::{Zone, Zones};

@@ -16,7 +16,7 @@ use crate::dedup::kind::FieldKind;
 use crate::dedup::normalize::company::CompanyKey;
 use crate::dedup::normalize::person::PersonKey;
 use crate::dedup::normalize::{fold, pinyin_key};
-use crate::value::{Email, Phone, Region, RegionLevel};
+use crate::value::{Email, Phone, Region, RegionLevel, is_han};
 
 /// A field's normalised value, borrowed from its [`Prepared`] record.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,12 +30,28 @@ pub struct PreparedValue<'a> {
     /// For company names: the code of the region named in it and of that region's province
     /// (0 when none), so branches in different cities differ.
     region: [u32; 2],
+    /// For company names: how many bytes of the pinyin key (the first variant) spell the
+    /// brand's first two characters or, for a romanised name, its first word; 0 for none.
+    brand: u32,
 }
 
 impl<'a> PreparedValue<'a> {
     /// Other forms whose equality counts as exact agreement (pinyin keys, name orders).
     pub fn variants(&self) -> impl Iterator<Item = &'a str> + use<'a> {
         self.variants.split(VARIANT_SEPARATOR).skip(1)
+    }
+
+    /// The start of [`pinyin_or_text`](Self::pinyin_or_text) that spells a company name's
+    /// brand; `None` for none.
+    fn brand_head(&self) -> Option<&'a str> {
+        let key = self.pinyin_or_text();
+        key.get(..self.brand as usize)
+            .filter(|head| !head.is_empty())
+    }
+
+    /// The first variant (a name's pinyin key), or the text where there is none.
+    fn pinyin_or_text(&self) -> &'a str {
+        self.variants().next().unwrap_or(self.text)
     }
 
     /// For company names: the region named in it, so branches in different cities differ.
@@ -72,17 +88,18 @@ pub struct Prepared {
 /// text alone at `TEXT_END`; its tokens end at `TOKENS_END` in the meta words (starting where
 /// the previous field's end, the first field's after the slots); `REGION` and
 /// `REGION_PARENT` are the codes of the region it names and of that region's province, 0 for
-/// none. A field without a value has an empty text.
+/// none; `BRAND` is the length of a company name's brand head ([`PreparedValue::brand`]). A field without a value has an empty text.
 mod slot {
     pub(super) const END: usize = 0;
     pub(super) const TEXT_END: usize = 1;
     pub(super) const TOKENS_END: usize = 2;
     pub(super) const REGION: usize = 3;
     pub(super) const REGION_PARENT: usize = 4;
+    pub(super) const BRAND: usize = 5;
 }
 
 /// Words per field in [`Prepared::meta`].
-const SLOT_WORDS: usize = 5;
+const SLOT_WORDS: usize = 6;
 
 impl Prepared {
     /// Normalise `cells` (one per field, in `kinds` order).
@@ -132,6 +149,7 @@ impl Prepared {
                     .map_or([0, 0], |r| [r.code(), r.parent().map_or(0, Region::code)]);
                 slot[slot::REGION] = region[0];
                 slot[slot::REGION_PARENT] = region[1];
+                slot[slot::BRAND] = word(part.brand);
             }
             slot[slot::END] = word(text.len());
             slot[slot::TEXT_END] = word(text_end);
@@ -182,6 +200,7 @@ impl Prepared {
             tokens: &self.meta[tokens_start..slot[slot::TOKENS_END] as usize],
             variants: &self.text[text_end..slot[slot::END] as usize],
             region: [slot[slot::REGION], slot[slot::REGION_PARENT]],
+            brand: slot[slot::BRAND],
         })
     }
 
@@ -236,6 +255,8 @@ struct Parts {
     variants: Vec<String>,
     region: Option<Region>,
     tokens: Vec<u32>,
+    /// See [`PreparedValue::brand`].
+    brand: usize,
 }
 
 fn value(text: String) -> Option<Parts> {
@@ -244,6 +265,30 @@ fn value(text: String) -> Option<Parts> {
         ..Parts::default()
     })
 }
+
+/// The start of a company name's core that names its brand: its first two Han characters
+/// (「瑞凯」 of 「瑞凯汽车零部件」), or its first word (`ruikai` of `ruikai auto parts`), two
+/// when the first is short (`ke sheng`).
+fn brand_head(core: &str) -> &str {
+    let end = |chars: usize| {
+        core.char_indices()
+            .nth(chars)
+            .map_or(core.len(), |(at, _)| at)
+    };
+    if core.starts_with(is_han) {
+        let han = core.chars().take(2).take_while(|&c| is_han(c)).count();
+        return &core[..end(han)];
+    }
+    let word_end = |from: usize| core[from..].find(' ').map_or(core.len(), |at| from + at);
+    let first = word_end(0);
+    if first >= BRAND_WORD || first == core.len() {
+        return &core[..first];
+    }
+    &core[..word_end(first + 1)]
+}
+
+/// A romanised brand's first word shorter than this is read with the next (`ke sheng`).
+const BRAND_WORD: usize = 4;
 
 /// The landline area code of the record's own place, a city before a province: salespeople
 /// type a local number (「66881234」) without the area code of the customer's city.
@@ -275,9 +320,11 @@ fn prepare_value(
             } else {
                 key.core
             };
+            let brand = pinyin_key(brand_head(&core)).len();
             let mut prepared = value(core)?;
             prepared.variants = [key.pinyin].into_iter().filter(|p| !p.is_empty()).collect();
             prepared.region = key.region;
+            prepared.brand = brand;
             Some(prepared)
         }
         FieldKind::PersonName => {
@@ -321,7 +368,9 @@ fn prepare_value(
 
 /// The agreement level of two values under `comparator`: the comparator's own level, raised to
 /// exact when an alternative form agrees, and lowered to disagreement when the two name
-/// different regions (branches in different cities are different customers).
+/// different regions (branches in different cities are different customers). Company names
+/// that the comparator finds unlike but whose pinyin keys begin alike are the same brand in
+/// other wording ([`Comparator::CompanyName`]).
 pub fn level(comparator: &Comparator, a: &PreparedValue<'_>, b: &PreparedValue<'_>) -> u8 {
     if a.regions_differ(b) {
         return 0;
@@ -343,7 +392,31 @@ pub fn level(comparator: &Comparator, a: &PreparedValue<'_>, b: &PreparedValue<'
     {
         return top;
     }
+    if direct == 0 && matches!(comparator, Comparator::CompanyName { .. }) && same_brand(a, b) {
+        return 1;
+    }
     direct
+}
+
+/// The shortest brand head, in letters of pinyin, that counts when another name's key holds
+/// it rather than begins with it.
+const SHORTEST_BRAND: usize = 4;
+
+/// Whether two company names share their brand: one's pinyin key (the first variant, or the
+/// text itself) begins with the other's brand head ([`PreparedValue::brand`]: `ruikai` and
+/// `ruikai auto parts`, 「泰信」 and 「泰信包装材料」, `antong` and 「安通化工」, homophones
+/// 「讯英」 and 「迅英」), or a romanised key holds the other's brand head after a word the
+/// normaliser left before it (`suzhou fengxing` and 「丰星」). One shared character or syllable
+/// (「恒盛」 and 「恒创」) is not a brand, nor a brand inside a Han name (「中信华科」 and 「华科」).
+fn same_brand(a: &PreparedValue<'_>, b: &PreparedValue<'_>) -> bool {
+    let (x, y) = (a.pinyin_or_text(), b.pinyin_or_text());
+    let (Some(x_head), Some(y_head)) = (a.brand_head(), b.brand_head()) else {
+        return false;
+    };
+    let holds = |key: &str, value: &PreparedValue<'_>, head: &str| {
+        !value.text.starts_with(is_han) && head.len() >= SHORTEST_BRAND && key.contains(head)
+    };
+    y.starts_with(x_head) || x.starts_with(y_head) || holds(x, a, y_head) || holds(y, b, x_head)
 }
 
 /// A blocking key: records sharing one are compared.
@@ -607,6 +680,51 @@ pub fn sort_key(kinds: &[FieldKind], record: &Prepared) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The level of two company names under the company comparator.
+    fn company_level(a: &str, b: &str) -> u8 {
+        let kinds = [FieldKind::CompanyName];
+        let (x, y) = (
+            Prepared::new(&kinds, &[Some(a)]),
+            Prepared::new(&kinds, &[Some(b)]),
+        );
+        let comparator = Comparator::for_kind(FieldKind::CompanyName);
+        level(&comparator, &x.value(0).unwrap(), &y.value(0).unwrap())
+    }
+
+    #[test]
+    fn company_names_of_one_brand_in_other_words_agree_weakly() {
+        for (a, b) in [
+            ("东莞泰信包装材料集团有限公司", "泰信"),
+            ("安通化工有限公司", "Antong"),
+            (
+                "Tianjin Ruikai Auto Parts Co., Ltd.",
+                "瑞凯汽车零部件有限公司",
+            ),
+            ("嘉傲生物", "湖州嘉奥有限公司"),
+            (
+                "Suzhou Fengxing New Materials Co., Ltd.",
+                "苏州丰星新材料有限公司",
+            ),
+        ] {
+            assert_eq!(company_level(a, b), 1, "{a} / {b}");
+            assert_eq!(company_level(b, a), 1, "{b} / {a}");
+        }
+    }
+
+    #[test]
+    fn company_names_sharing_one_character_or_a_word_inside_disagree() {
+        for (a, b) in [
+            ("北京恒盛贸易有限公司", "北京恒创科技有限公司"),
+            ("上海创盛贸易有限公司", "上海创泰科技有限公司"),
+            ("中信华科有限公司", "华科有限公司"),
+            ("北京华信科技有限公司", "北京鼎盛贸易有限公司"),
+            ("北京华信科技有限公司", "上海华信科技有限公司"),
+        ] {
+            assert_eq!(company_level(a, b), 0, "{a} / {b}");
+            assert_eq!(company_level(b, a), 0, "{b} / {a}");
+        }
+    }
 
     #[test]
     fn values_keep_their_text_variants_region_and_tokens() {

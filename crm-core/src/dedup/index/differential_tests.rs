@@ -90,9 +90,11 @@ impl Reference {
                 let explanation = self
                     .deduper
                     .explanation(&scorer, probe, record(key), |f| self.share(probe, f));
+                let levels = explanation.fields.iter().map(|f| f.level);
                 (explanation.probability >= min_probability).then_some(Match {
                     key,
                     probability: explanation.probability,
+                    zone: self.deduper.zone(explanation.probability, levels),
                     explanation,
                 })
             })
