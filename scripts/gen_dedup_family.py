@@ -247,8 +247,8 @@ date_of_birth (YYYYMMDD),soc_sec_id (7 digits). Lower case, Australian-style add
 import argparse
 import csv
 import hashlib
-import re
 import random
+import re
 import sys
 import time
 from bisect import bisect_right
@@ -319,7 +319,7 @@ class UniqueCompanies:
     deliberate same-name namesakes), is drawn again from the next stream slot (family.entity
     reads self.redraws). A non-branch whose mail domain is taken keeps its draw and takes the
     first free disambiguated domain (family.variant_domain; k is kept in
-    self.domain_variants). Only 64-bit digests are kept, about 100 MB at 1M rows.
+    self.domain_variants). Only 64-bit digests are kept.
     """
 
     def prepare(self, n_entities):
@@ -1076,7 +1076,6 @@ class CnRow:
             self.contact = ""
         self.mobile = c.mobile if rng.random() >= 0.04 else ""
         self.mobile_format = CN_MOBILE_FORMATS.pick(rng)
-        self.wide_mobile = False
         self.phone = ent.phone if ent.phone and rng.random() >= 0.10 else None
         self.phone_format = CN_PHONE_FORMATS.pick(rng)
         self.ext_format = rng.choice(CN_EXT_FORMATS)
@@ -1102,11 +1101,8 @@ class CnRow:
 
     def render(self):
         city = self.ent.company.city
-        mobile = ""
-        if self.mobile:
-            m = self.mobile
-            mobile = self.mobile_format.format(m[:3], m[3:7], m[7:])
-            mobile = mobile.translate(FULL_WIDTH_DIGITS) if self.wide_mobile else mobile
+        m = self.mobile
+        mobile = self.mobile_format.format(m[:3], m[3:7], m[7:]) if m else ""
         phone = ""
         if self.phone:
             area, local, ext = self.phone

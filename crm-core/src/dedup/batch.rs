@@ -32,8 +32,8 @@ use crate::dedup::index::Match;
 use crate::dedup::kind::FieldKind;
 use crate::dedup::model::{Gamma, Model, probability};
 use crate::dedup::prepare::{
-    NEIGHBOURHOOD_RULE, Prepared, PreparedValue, blocking_keys, for_each_key, key_sources, level,
-    sort_fields, sort_key,
+    NEIGHBOURHOOD_RULE, Prepared, blocking_keys, for_each_key, key_sources, level, sort_fields,
+    sort_key,
 };
 use crate::dedup::probe::Probe;
 use crate::dedup::score::{Agreement, Scorer};
@@ -156,8 +156,19 @@ pub struct Deduper {
     /// The fields, as bits of their indexes, that name the entity itself (company names):
     /// a pair disagreeing on one is never in the match zone ([`Zones::zone`]).
     entity_names: u64,
+    /// The first given name and surname fields, when there are both: people's names are
+    /// typed the other way round, which [`swapped_level`](Self::swapped_level) recognises.
+    name_fields: Option<[usize; 2]>,
     config: DedupConfig,
 }
+
+/// The level one cross comparison of swapped given name and surname must reach (the strong
+/// partial level of the name comparators) for the names to count as swapped.
+const SWAPPED_NAME_LEVEL: u8 = 2;
+
+/// The smallest prior a fitted model takes: one match in 10^12 random pairs (a file of
+/// millions with a handful of duplicates).
+const MIN_PRIOR: f64 = 1e-12;
 
 /// Below this many records, `u` from random pairs and `m` from EM are noise: the engine uses
 /// [`Model::prior_knowledge`] instead.
@@ -241,9 +252,12 @@ impl Deduper {
             .fold(0, |bits, (f, _)| {
                 bits | 1_u64.checked_shl(f as u32).unwrap_or(0)
             });
+        let first = |kind: FieldKind| kinds.iter().position(|&k| k == kind);
+        let name_fields = first(FieldKind::GivenName).zip(first(FieldKind::Surname));
         Deduper {
             key_sources: key_sources(&kinds),
             entity_names,
+            name_fields: name_fields.map(|(given, surname)| [given, surname]),
             fields,
             kinds,
             comparators,
@@ -349,7 +363,10 @@ impl Deduper {
                 )
             })
             .collect();
-        Model::from_labels(&levels, &labelled)
+        Model {
+            groups: self.groups(),
+            ..Model::from_labels(&levels, &labelled)
+        }
     }
 
     fn run_inner(
@@ -387,6 +404,7 @@ impl Deduper {
                 prepared,
                 &training_patterns(&candidates, &self.key_sources, &agreements, width),
                 &cross,
+                comparable_pairs,
             ),
         };
         let counts = if n < MIN_RECORDS_TO_LEARN {
@@ -493,7 +511,7 @@ impl Deduper {
             .fields
             .iter()
             .zip(&self.comparators)
-            .zip(scorer.contributions(agreements, share))
+            .zip(scorer.contributions(agreements, &share))
             .map(|((spec, comparator), contribution)| FieldExplanation {
                 field: spec.name.clone(),
                 level: contribution.map(|(l, _)| l),
@@ -502,7 +520,9 @@ impl Deduper {
             })
             .collect::<Vec<_>>();
         let prior_weight = scorer.prior();
-        let weight = prior_weight + fields.iter().map(|f| f.weight).sum::<f64>();
+        // The fields' weights add up to it, but summed as scoring sums them, so that the
+        // explanation's probability is the pair's to the last bit.
+        let weight = scorer.weight(agreements.iter().copied(), share);
         Explanation {
             fields,
             prior_weight,
@@ -514,7 +534,15 @@ impl Deduper {
     /// [`Model::prior_knowledge`] for these fields: sensible scores without fitting.
     pub fn prior_model(&self) -> Model {
         let levels: Vec<u8> = self.comparators.iter().map(Comparator::levels).collect();
-        Model::prior_knowledge(&levels)
+        Model {
+            groups: self.groups(),
+            ..Model::prior_knowledge(&levels)
+        }
+    }
+
+    /// Each field's group of correlated fields ([`FieldKind::evidence_group`]).
+    fn groups(&self) -> Vec<Option<u8>> {
+        self.kinds.iter().map(|k| k.evidence_group()).collect()
     }
 
     /// The blocking keys of a record's cells: records sharing a key are candidates.
@@ -594,32 +622,44 @@ impl Deduper {
     }
 
     /// How two prepared records agree, field by field, without allocating.
-    fn agreements<'s>(
+    pub(crate) fn agreements<'s>(
         &'s self,
         a: &'s Prepared,
         b: &'s Prepared,
     ) -> impl Iterator<Item = Option<Agreement>> + 's {
-        self.agreements_with(a.values(), b.values())
+        self.comparators.iter().enumerate().map(move |(f, c)| {
+            let (x, y) = (a.value(f)?, b.value(f)?);
+            let mut level = level(c, &x, &y);
+            if level == 0
+                && let Some(swapped) = self.swapped_level(f, a, b)
+            {
+                level = swapped;
+            }
+            // Only a pair at the top level can hold one value twice.
+            let same_value = level + 1 == c.levels() && x.text == y.text;
+            Some(Agreement { level, same_value })
+        })
     }
 
-    /// [`agreements`](Self::agreements) of two records' values, in field order.
-    pub(crate) fn agreements_with<'s, 'v>(
-        &'s self,
-        a: impl Iterator<Item = Option<PreparedValue<'v>>> + 's,
-        b: impl Iterator<Item = Option<PreparedValue<'v>>> + 's,
-    ) -> impl Iterator<Item = Option<Agreement>> + 's {
-        self.comparators
-            .iter()
-            .zip(a.zip(b))
-            .map(|(c, pair)| match pair {
-                (Some(x), Some(y)) => {
-                    let level = level(c, &x, &y);
-                    // Only a pair at the top level can hold one value twice.
-                    let same_value = level + 1 == c.levels() && x.text == y.text;
-                    Some(Agreement { level, same_value })
-                }
-                _ => None,
-            })
+    /// For a given name or surname field `f` that disagrees: its level when the two records
+    /// hold the names the other way round (「white, georgia」 and 「georgia, white」): the weakest
+    /// of the cross comparisons the records allow, when each agrees at least partly and one
+    /// reaches [`SWAPPED_NAME_LEVEL`]; `None` otherwise.
+    fn swapped_level(&self, f: usize, a: &Prepared, b: &Prepared) -> Option<u8> {
+        let [given, surname] = self.name_fields?;
+        let other = match f {
+            _ if f == given => surname,
+            _ if f == surname => given,
+            _ => return None,
+        };
+        let comparator = &self.comparators[f];
+        let cross = |x: &Prepared, from: usize, y: &Prepared, to: usize| {
+            Some(level(comparator, &x.value(from)?, &y.value(to)?))
+        };
+        let levels = [cross(a, f, b, other), cross(a, other, b, f)];
+        let weakest = levels.into_iter().flatten().min()?;
+        let strongest = levels.into_iter().flatten().max()?;
+        (weakest > 0 && strongest >= SWAPPED_NAME_LEVEL).then_some(weakest)
     }
 
     /// Candidate pairs: records sharing a blocking key (small blocks only), plus neighbours in
@@ -736,16 +776,27 @@ impl Deduper {
             .collect()
     }
 
+    /// The model of `prepared`, learned from its candidate `candidates` patterns and random
+    /// pairs, with the prior of a pair drawn at random from the `comparable_pairs`.
+    ///
+    /// EM learns the share of matches among candidates, but `u` comes from random pairs: a
+    /// candidate's weights measure how much more it agrees than a random pair, so they must
+    /// start from the odds of a random pair (Splink's λ), not from those of a candidate, or
+    /// blocking is counted twice. That share grows with nothing but the number of records
+    /// and candidates: with the candidate prior, precision fell as files grew or duplicates
+    /// got rarer. The expected matches among candidates, spread over every comparable pair,
+    /// give λ (blocking finds nearly every match, so few lie outside the candidates).
     fn fit(
         &self,
         prepared: &[Prepared],
         candidates: &[(Gamma, f64)],
         cross: &impl Fn(usize, usize) -> bool,
+        comparable_pairs: u64,
     ) -> Model {
         let levels: Vec<u8> = self.comparators.iter().map(Comparator::levels).collect();
         let n = prepared.len();
         if n < MIN_RECORDS_TO_LEARN {
-            return Model::prior_knowledge(&levels);
+            return self.prior_model();
         }
         let mut sampler = Sampler(self.config.seed | 1);
         let mut sampled = Vec::with_capacity(self.config.random_pairs);
@@ -769,7 +820,21 @@ impl Deduper {
         // About one duplicate per record is a neutral first guess of the match rate.
         let pairs: f64 = candidates.iter().map(|(_, count)| count).sum();
         let prior = (n as f64 / pairs.max(1.0)).clamp(0.01, 0.5);
-        Model::fit(&levels, u, candidates, prior, self.config.em_iterations)
+        let caps: Vec<f64> = self.kinds.iter().map(|k| k.max_disagreement()).collect();
+        let fitted = Model::fit(
+            &levels,
+            &self.groups(),
+            &caps,
+            u,
+            candidates,
+            prior,
+            self.config.em_iterations,
+        );
+        let expected_matches = fitted.prior * pairs;
+        Model {
+            prior: (expected_matches / comparable_pairs.max(1) as f64).clamp(MIN_PRIOR, 0.5),
+            ..fitted
+        }
     }
 }
 

@@ -79,7 +79,9 @@ pub enum Comparator {
     /// that form are compared as text, equal or not.
     Date,
     /// Token-set overlap for addresses and free text: equal 3, Jaccard overlap of tokens at
-    /// least 0.8 2, at least 0.5 1, else 0. Tokens are the whitespace-separated words, but a
+    /// least 0.8 or one typo 2, at least 0.5 or two typos 1, else 0. Typos count only
+    /// between values of at least eight characters with the same digits (「banks srteet」 and
+    /// 「banks street」, never 「12 main st」 and 「13 main st」). Tokens are the whitespace-separated words, but a
     /// word containing Han characters, which Chinese writes without spaces, is split into its
     /// character bigrams.
     TokenSet,
@@ -140,7 +142,7 @@ impl Comparator {
             Comparator::Levenshtein { max } => edit_level(a, b, max, strsim::levenshtein),
             Comparator::Numeric { tolerance } => numeric_level(a, b, tolerance),
             Comparator::Date => date_level(a, b),
-            Comparator::TokenSet => token_set_level(a, b),
+            Comparator::TokenSet => token_set_level(a, b).max(typo_level(a, b)),
             Comparator::Identifier => identifier_level(a, b),
             Comparator::Email => email_level(a, b),
         }
@@ -213,7 +215,10 @@ impl Comparator {
             Comparator::Numeric { .. } => {
                 ["within the tight tolerance", "within the loose tolerance"][band]
             }
-            Comparator::TokenSet => ["token overlap ≥ 0.8", "token overlap ≥ 0.5"][band],
+            Comparator::TokenSet => [
+                "token overlap ≥ 0.8 or one typo",
+                "token overlap ≥ 0.5 or two typos",
+            ][band],
             Comparator::Identifier => edits_meaning(IDENTIFIER_EDITS[band]),
             Comparator::Date => {
                 ["one digit typo or day/month swapped", "same year and month"][band]
@@ -474,6 +479,26 @@ fn day_month_swapped(x: NaiveDate, y: NaiveDate) -> bool {
 /// [`Comparator::TokenSet`] on two unequal values.
 fn token_set_level(a: &str, b: &str) -> u8 {
     by_similarity(jaccard(&tokens(a), &tokens(b)), TOKEN_SET_THRESHOLDS)
+}
+
+/// Text this short gets no credit for typos: one edit in a short word makes another word.
+const SHORTEST_TYPO_TEXT: usize = 8;
+
+/// The partial level of two unequal texts by their typos (optimal string alignment, spaces
+/// included): one 2, two 1, else 0. Only for texts of at least [`SHORTEST_TYPO_TEXT`]
+/// characters with the same digits in the same order, so that another house or room number
+/// is never a typo.
+pub(crate) fn typo_level(a: &str, b: &str) -> u8 {
+    let digits = |text: &'_ str| {
+        text.chars()
+            .filter(char::is_ascii_digit)
+            .collect::<Vec<_>>()
+    };
+    let long_enough = a.chars().count().min(b.chars().count()) >= SHORTEST_TYPO_TEXT;
+    if !long_enough || digits(a) != digits(b) {
+        return 0;
+    }
+    edit_level(a, b, IDENTIFIER_EDITS, strsim::osa_distance)
 }
 
 /// The tokens of `text` as sorted, distinct 32-bit hashes: computed once per record, they make
@@ -855,7 +880,7 @@ mod tests {
         assert_eq!(Comparator::Date.describe_level(1), "same year and month");
         assert_eq!(
             Comparator::TokenSet.describe_level(2),
-            "token overlap ≥ 0.8"
+            "token overlap ≥ 0.8 or one typo"
         );
         assert_eq!(Comparator::Email.describe_level(2), "exact");
         assert_eq!(

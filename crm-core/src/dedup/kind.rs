@@ -94,6 +94,28 @@ impl FieldKind {
         self == FieldKind::CompanyName
     }
 
+    /// The group of correlated kinds this one belongs to, if any: addresses, regions and
+    /// postcodes all say where an entity is, and agree together for every two records at one
+    /// place ([`Model::groups`](crate::dedup::Model::groups)).
+    pub fn evidence_group(self) -> Option<u8> {
+        match self {
+            FieldKind::Address | FieldKind::Region | FieldKind::Postcode => Some(0),
+            _ => None,
+        }
+    }
+
+    /// The most EM may believe true duplicates disagree outright on a field of this kind
+    /// ([`MAX_M_DISAGREEMENT`](crate::dedup::model::MAX_M_DISAGREEMENT) for most). A birth
+    /// date or an identifier number is typed with typos, which partial levels catch, but
+    /// hardly ever wholly otherwise for one person: two records at one address that differ
+    /// in both are a family, not a duplicate, however much else they share.
+    pub fn max_disagreement(self) -> f64 {
+        match self {
+            FieldKind::Date | FieldKind::Identifier => 0.05,
+            _ => crate::dedup::model::MAX_M_DISAGREEMENT,
+        }
+    }
+
     /// The kind's stable snake_case name, as serialised and as given to [`FieldKind::parse`].
     pub fn name(self) -> &'static str {
         match self {

@@ -71,8 +71,67 @@ fn clamp(p: f64) -> f64 {
 pub struct Model {
     /// Per-field parameters, in field order.
     pub fields: Vec<FieldParams>,
-    /// P(match) of a candidate pair before looking at its fields.
+    /// P(match) of a pair of records before looking at its fields: for a model fitted by a
+    /// batch run, of two records drawn at random (Splink's λ), since `u` compares with random
+    /// pairs; [`Model::fit`] alone leaves the share of matches among its candidates here.
     pub prior: f64,
+    /// Per field, the group of correlated fields it belongs to, if any ([`Evidence`]): the
+    /// fields that say where an entity is (address, city, province, postcode) agree together
+    /// for any two records at one place, a family or two firms in one building as much as a
+    /// duplicate, so their agreement counts once. Empty: every field independent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Option<u8>>,
+}
+
+/// How many groups of correlated fields a model may have.
+pub const GROUPS: usize = 4;
+
+/// A pair's evidence added up field by field: disagreements all count, but within a group of
+/// correlated fields only the strongest agreement does, since the others say the same thing
+/// again (a shared city, given a shared street address, is no further evidence).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Evidence {
+    sum: f64,
+    best: [f64; GROUPS],
+}
+
+impl Evidence {
+    /// Count `weight` of a field in `group`.
+    pub fn add(&mut self, group: Option<u8>, weight: f64) {
+        match group {
+            Some(g) if weight > 0.0 => {
+                let best = &mut self.best[usize::from(g) % GROUPS];
+                *best = best.max(weight);
+            }
+            _ => self.sum += weight,
+        }
+    }
+
+    /// The evidence counted so far.
+    pub fn total(&self) -> f64 {
+        self.sum + self.best.iter().sum::<f64>()
+    }
+
+    /// Each of `weights` (in field order, with their `groups`) as it counts towards the total:
+    /// within a group, the agreements weaker than its strongest (and those equal to it after
+    /// the first) count 0.
+    pub fn counted(groups: &[Option<u8>], weights: &mut [f64]) {
+        for g in 0..GROUPS as u8 {
+            let members =
+                || (0..weights.len()).filter(move |&f| groups.get(f).copied().flatten() == Some(g));
+            let Some(best) = members()
+                .filter(|&f| weights[f] > 0.0)
+                .max_by(|&a, &b| weights[a].total_cmp(&weights[b]).then(b.cmp(&a)))
+            else {
+                continue;
+            };
+            for f in members() {
+                if f != best && weights[f] > 0.0 {
+                    weights[f] = 0.0;
+                }
+            }
+        }
+    }
 }
 
 impl Model {
@@ -84,7 +143,12 @@ impl Model {
     /// The weights of every level, computed once: scoring many pairs then needs no logarithm.
     pub fn weights(&self) -> Weights {
         Weights {
-            prior: (clamp(self.prior) / (1.0 - clamp(self.prior))).log2(),
+            groups: self.groups.clone(),
+            prior: {
+                // A random pair of a million records matches with odds far below FLOOR.
+                let prior = self.prior.clamp(1e-15, 1.0 - FLOOR);
+                (prior / (1.0 - prior)).log2()
+            },
             levels: self
                 .fields
                 .iter()
@@ -114,6 +178,7 @@ impl Model {
                 })
                 .collect(),
             prior: 0.05,
+            groups: Vec::new(),
         }
     }
 
@@ -144,6 +209,7 @@ impl Model {
                 .map(|(m, u)| FieldParams { m, u })
                 .collect(),
             prior: ((matches + 1.0) / (labelled.len() as f64 + 2.0)).clamp(1e-4, 0.9999),
+            groups: Vec::new(),
         }
     }
 
@@ -166,15 +232,20 @@ impl Model {
 
     /// Fit `m` and the prior by EM over `candidates` — distinct agreement patterns with how
     /// many pairs show each — keeping `u` fixed. `prior` is the starting guess of the fraction
-    /// of candidate pairs that match.
+    /// of candidate pairs that match; `groups` are the fields' [groups](Model::groups);
+    /// `max_disagreement` bounds each field's `m` of disagreement ([`MAX_M_DISAGREEMENT`]
+    /// for a field it does not list).
     pub fn fit(
         levels: &[u8],
+        groups: &[Option<u8>],
+        max_disagreement: &[f64],
         u: Vec<Vec<f64>>,
         candidates: &[(Gamma, f64)],
         prior: f64,
         iterations: usize,
     ) -> Model {
         let mut model = Model {
+            groups: groups.to_vec(),
             fields: levels
                 .iter()
                 .zip(u)
@@ -206,7 +277,11 @@ impl Model {
                         counts[usize::from(l)] += p;
                     }
                 }
-                field.m = cap_disagreement(normalise(counts));
+                let cap = max_disagreement
+                    .get(f)
+                    .copied()
+                    .unwrap_or(MAX_M_DISAGREEMENT);
+                field.m = cap_disagreement(normalise(counts), cap);
             }
             let converged = next
                 .fields
@@ -229,37 +304,47 @@ pub struct Weights {
     pub prior: f64,
     /// `log2(m / u)` per field, per level.
     pub levels: Vec<Vec<f64>>,
+    /// The model's [groups](Model::groups) of correlated fields.
+    pub groups: Vec<Option<u8>>,
 }
 
 impl Weights {
-    /// The prior plus each present field's weight.
+    /// The prior plus each present field's weight, correlated agreement counted once
+    /// ([`Evidence`]).
     pub fn weight(&self, gamma: &[Option<u8>]) -> f64 {
-        self.prior
-            + gamma
-                .iter()
-                .zip(&self.levels)
-                .filter_map(|(level, table)| level.map(|l| table[usize::from(l)]))
-                .sum::<f64>()
+        let mut evidence = Evidence::default();
+        for (f, (level, table)) in gamma.iter().zip(&self.levels).enumerate() {
+            if let Some(l) = level {
+                evidence.add(self.group(f), table[usize::from(*l)]);
+            }
+        }
+        self.prior + evidence.total()
+    }
+
+    /// The group of field `f`, if any.
+    pub fn group(&self, f: usize) -> Option<u8> {
+        self.groups.get(f).copied().flatten()
     }
 }
 
-/// The most EM may believe true duplicates disagree outright on a field. Without a bound, a
+/// The most EM may believe true duplicates disagree outright on a field, unless told
+/// otherwise per field ([`FieldKind::max_disagreement`](crate::dedup::FieldKind::max_disagreement)). Without a bound, a
 /// file with few duplicates lets EM take a common coincidence for the match class — pairs
 /// that share only a frequent contact name (「黄明」) and differ in company, phones and email —
 /// because nothing in unlabelled data says duplicates should agree on the rest. Real
 /// duplicates mostly agree, or partly agree, on each field they both fill; the bound costs
 /// a true duplicate at most one bit per field it really disagrees on.
-const MAX_M_DISAGREEMENT: f64 = 0.2;
+pub const MAX_M_DISAGREEMENT: f64 = 0.2;
 
 /// `m` with the disagreement level (level 0) at most [`MAX_M_DISAGREEMENT`], the rest scaled
 /// to keep the sum 1.
-fn cap_disagreement(mut m: Vec<f64>) -> Vec<f64> {
-    if m.len() < 2 || m[0] <= MAX_M_DISAGREEMENT {
+fn cap_disagreement(mut m: Vec<f64>, cap: f64) -> Vec<f64> {
+    if m.len() < 2 || m[0] <= cap {
         return m;
     }
     let rest: f64 = m[1..].iter().sum();
-    let scale = (1.0 - MAX_M_DISAGREEMENT) / rest;
-    m[0] = MAX_M_DISAGREEMENT;
+    let scale = (1.0 - cap) / rest;
+    m[0] = cap;
     m[1..].iter_mut().for_each(|p| *p *= scale);
     m
 }
@@ -301,7 +386,7 @@ mod tests {
         let levels = [2, 2];
         let u = Model::estimate_u(&levels, &random);
         let weighted: Vec<(Gamma, f64)> = candidates.into_iter().map(|g| (g, 1.0)).collect();
-        let model = Model::fit(&levels, u, &weighted, 0.1, 100);
+        let model = Model::fit(&levels, &[], &[], u, &weighted, 0.1, 100);
         assert!((model.prior - 0.25).abs() < 0.08, "prior {}", model.prior);
         for field in &model.fields {
             assert!(field.m[1] > 0.8, "m {:?}", field.m);
@@ -327,6 +412,23 @@ mod tests {
             assert!((field.m[1] - 0.9).abs() < 0.05, "m {:?}", field.m);
             assert!((field.u[1] - 0.1).abs() < 0.05, "u {:?}", field.u);
         }
+    }
+
+    #[test]
+    fn correlated_agreement_counts_once_and_disagreement_always() {
+        let groups = [None, Some(0), Some(0), Some(0)];
+        let mut evidence = Evidence::default();
+        for (group, weight) in groups.iter().zip([3.0, 5.0, 8.0, -2.0]) {
+            evidence.add(*group, weight);
+        }
+        assert_eq!(evidence.total(), 3.0 + 8.0 - 2.0);
+        let mut weights = [3.0, 5.0, 8.0, -2.0];
+        Evidence::counted(&groups, &mut weights);
+        assert_eq!(weights, [3.0, 0.0, 8.0, -2.0]);
+        assert_eq!(weights.iter().sum::<f64>(), evidence.total());
+        let mut tied = [1.0, 4.0, 4.0, 4.0];
+        Evidence::counted(&groups, &mut tied);
+        assert_eq!(tied, [1.0, 4.0, 0.0, 0.0], "the first of equals counts");
     }
 
     #[test]

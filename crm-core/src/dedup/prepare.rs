@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::dedup::compare::{
-    Comparator, FNV_OFFSET, fnv1a_extend, token_hashes, token_set_level_of_hashes,
+    Comparator, FNV_OFFSET, fnv1a_extend, token_hashes, token_set_level_of_hashes, typo_level,
 };
 use crate::dedup::date::normalise_date;
 use crate::dedup::kind::FieldKind;
@@ -380,7 +380,10 @@ pub fn level(comparator: &Comparator, a: &PreparedValue<'_>, b: &PreparedValue<'
         Comparator::TokenSet
             if a.text != b.text && !a.tokens.is_empty() && !b.tokens.is_empty() =>
         {
-            token_set_level_of_hashes(a.tokens, b.tokens)
+            match token_set_level_of_hashes(a.tokens, b.tokens) {
+                strong @ 2.. => strong,
+                weaker => weaker.max(typo_level(a.text, b.text)),
+            }
         }
         _ => comparator.compare(a.text, b.text),
     };

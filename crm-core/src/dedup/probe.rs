@@ -6,7 +6,7 @@ use std::cell::OnceCell;
 
 use crate::dedup::batch::{Deduper, Explanation};
 use crate::dedup::model::probability;
-use crate::dedup::prepare::{Prepared, PreparedValue};
+use crate::dedup::prepare::Prepared;
 use crate::dedup::score::{Agreement, Scorer};
 
 /// A probe ready to be scored against candidates; `S` gives the share of records holding the
@@ -14,8 +14,8 @@ use crate::dedup::score::{Agreement, Scorer};
 pub(crate) struct Probe<'a, S> {
     deduper: &'a Deduper,
     scorer: &'a Scorer<'a>,
-    /// The probe's values, in field order.
-    values: Vec<Option<PreparedValue<'a>>>,
+    /// The probe.
+    record: &'a Prepared,
     share: S,
     /// Per field, the share once asked: only fields some candidate agrees on exactly ask.
     shares: Vec<OnceCell<Option<f64>>>,
@@ -32,13 +32,13 @@ impl<'a, S: Fn(usize) -> Option<f64>> Probe<'a, S> {
         record: &'a Prepared,
         share: S,
     ) -> Probe<'a, S> {
-        let values: Vec<Option<PreparedValue<'a>>> = record.values().collect();
+        let fields = deduper.fields().len();
         Probe {
             deduper,
             scorer,
-            shares: vec![OnceCell::new(); values.len()],
-            agreements: Vec::with_capacity(values.len()),
-            values,
+            shares: vec![OnceCell::new(); fields],
+            agreements: Vec::with_capacity(fields),
+            record,
             share,
         }
     }
@@ -51,10 +51,8 @@ impl<'a, S: Fn(usize) -> Option<f64>> Probe<'a, S> {
         min_probability: f64,
     ) -> Option<(f64, Explanation)> {
         self.agreements.clear();
-        self.agreements.extend(
-            self.deduper
-                .agreements_with(self.values.iter().copied(), candidate.values()),
-        );
+        self.agreements
+            .extend(self.deduper.agreements(self.record, candidate));
         let (shares, share) = (&self.shares, &self.share);
         let share = |f: usize| *shares.get(f)?.get_or_init(|| share(f));
         let p = probability(self.scorer.weight(self.agreements.iter().copied(), share));

@@ -1,7 +1,7 @@
 //! Scoring a pair under a fitted model, shared by the batch engine and the live index so that
 //! scores, clusters and explanations always agree.
 
-use crate::dedup::model::{Model, Weights};
+use crate::dedup::model::{Evidence, Model, Weights};
 
 /// How one field of two records agrees: its level, and whether the two values are the same
 /// text, where agreement weighs by how rare that value is.
@@ -59,33 +59,42 @@ impl<'a> Scorer<'a> {
         self.weights.prior
     }
 
-    /// The prior plus every field's contribution.
+    /// The prior plus every field's contribution, correlated agreement counted once
+    /// ([`Evidence`]).
     pub(crate) fn weight(
         &self,
         agreements: impl IntoIterator<Item = Option<Agreement>>,
         share: impl Fn(usize) -> Option<f64>,
     ) -> f64 {
-        self.weights.prior
-            + agreements
-                .into_iter()
-                .enumerate()
-                .filter_map(|(f, agreement)| Some(self.field_weight(f, agreement?, &share)))
-                .sum::<f64>()
+        let mut evidence = Evidence::default();
+        for (f, agreement) in agreements.into_iter().enumerate() {
+            if let Some(agreement) = agreement {
+                evidence.add(
+                    self.weights.group(f),
+                    self.field_weight(f, agreement, &share),
+                );
+            }
+        }
+        self.weights.prior + evidence.total()
     }
 
-    /// Each field's level and weight (`None` when missing).
+    /// Each field's level and the weight it counts with (`None` when missing): they add up to
+    /// [`weight`](Self::weight) less the prior.
     pub(crate) fn contributions(
         &self,
         agreements: &[Option<Agreement>],
         share: impl Fn(usize) -> Option<f64>,
     ) -> Vec<Option<(u8, f64)>> {
-        agreements
+        let mut weights: Vec<f64> = agreements
             .iter()
             .enumerate()
-            .map(|(f, &agreement)| {
-                let agreement = agreement?;
-                Some((agreement.level, self.field_weight(f, agreement, &share)))
-            })
+            .map(|(f, agreement)| agreement.map_or(0.0, |a| self.field_weight(f, a, &share)))
+            .collect();
+        Evidence::counted(&self.weights.groups, &mut weights);
+        agreements
+            .iter()
+            .zip(weights)
+            .map(|(agreement, weight)| Some((agreement.as_ref()?.level, weight)))
             .collect()
     }
 

@@ -62,7 +62,7 @@ impl Default for Zones {
     /// duplicates, person records with Zipf names), at 5k to 1M records.
     fn default() -> Self {
         Zones {
-            matched: 0.9,
+            matched: 0.8,
             possible: 0.3,
         }
     }
