@@ -9,7 +9,10 @@
 //!
 //! Field kinds are inferred from the headers unless `--field` names them. The truth is a column
 //! of entity labels (default: `entity_id` when present) or, when linking two files, a CSV of
-//! id pairs. The last line of stdout is one JSON object with the figures.
+//! id pairs. `--threshold` sets the match zone's threshold; pairs between it and the possible
+//! threshold are counted as `possible_pairs` (for a person to review), and the pairs of each
+//! tenth of probability are compared with how many of them truly match (`calibration`). The
+//! last line of stdout is one JSON object with the figures.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -20,7 +23,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use crm::core::dedup::prepare::Prepared;
 use crm::core::dedup::{
-    DedupConfig, Deduper, FieldKind, FieldSpec, Zones, cluster_metrics, pair_metrics,
+    DedupConfig, Deduper, FieldKind, FieldSpec, ScoredPair, Zone, Zones, cluster_metrics,
+    pair_metrics,
 };
 
 struct Args {
@@ -416,6 +420,18 @@ fn main() -> Result<()> {
         found_by_blocking as f64 / metrics.true_pairs as f64
     };
     let reduction_ratio = 1.0 - outcome.pairs.len() as f64 / outcome.comparable_pairs.max(1) as f64;
+    let same = |p: &ScoredPair| {
+        let label = labels[p.a as usize];
+        label.is_some() && label == labels[p.b as usize]
+    };
+    let in_zone = |zone: Zone| outcome.pairs.iter().filter(move |p| p.zone == zone);
+    let possible_pairs = in_zone(Zone::Possible).count();
+    let match_pairs = in_zone(Zone::Match).count();
+    let match_precision = match match_pairs {
+        0 => 1.0,
+        n => in_zone(Zone::Match).filter(|p| same(p)).count() as f64 / n as f64,
+    };
+    let calibration = calibration(&outcome.pairs, same);
     for (spec, col) in layout.fields.iter().zip(&layout.columns) {
         println!("field {:>2} {:<16} {:?}", col, spec.name, spec.kind);
     }
@@ -431,6 +447,15 @@ fn main() -> Result<()> {
             "threshold {threshold:.2} precision {:.4} recall {:.4} f1 {:.4}",
             m.precision, m.recall, m.f1
         );
+    }
+    if has_truth {
+        println!("calibration: predicted probability against observed match rate");
+        for bin in &calibration {
+            println!(
+                "  {:.1}-{:.1}  {:>9} pairs  predicted {:.4}  observed {:.4}",
+                bin.from, bin.to, bin.pairs, bin.predicted, bin.observed
+            );
+        }
     }
     if let Some(path) = &args.svg {
         std::fs::write(path, svg(&curve)).with_context(|| format!("cannot write {path}"))?;
@@ -455,10 +480,60 @@ fn main() -> Result<()> {
         "reduction_ratio": reduction_ratio,
         "candidate_pairs": outcome.pairs.len(),
         "threshold": args.threshold,
+        "possible_threshold": config.zones.possible,
+        "possible_pairs": possible_pairs,
+        "match_pairs": match_pairs,
+        "match_precision": number(match_precision),
+        "calibration": if has_truth {
+            calibration
+                .iter()
+                .map(|b| serde_json::json!({
+                    "from": b.from, "to": b.to, "pairs": b.pairs,
+                    "predicted": b.predicted, "observed": b.observed,
+                }))
+                .collect()
+        } else {
+            serde_json::Value::Null
+        },
         "seconds": seconds,
     });
     println!("{report}");
     Ok(())
+}
+
+/// Candidate pairs whose predicted match probability falls in one tenth of `0..=1`.
+struct CalibrationBin {
+    /// The probabilities it holds: from `from` up to `to`.
+    from: f64,
+    to: f64,
+    pairs: usize,
+    /// The mean predicted probability of its pairs.
+    predicted: f64,
+    /// The share of its pairs that are the same entity.
+    observed: f64,
+}
+
+/// Predicted probability against observed match rate, per tenth, over the scored pairs:
+/// for a calibrated model the two agree. Bins without pairs are left out.
+fn calibration(pairs: &[ScoredPair], same: impl Fn(&ScoredPair) -> bool) -> Vec<CalibrationBin> {
+    let mut bins: Vec<(usize, f64, usize)> = vec![(0, 0.0, 0); 10];
+    for pair in pairs {
+        let bin = &mut bins[((pair.probability * 10.0) as usize).min(9)];
+        bin.0 += 1;
+        bin.1 += pair.probability;
+        bin.2 += usize::from(same(pair));
+    }
+    bins.into_iter()
+        .enumerate()
+        .filter(|(_, (pairs, ..))| *pairs > 0)
+        .map(|(i, (pairs, sum, matches))| CalibrationBin {
+            from: i as f64 / 10.0,
+            to: (i + 1) as f64 / 10.0,
+            pairs,
+            predicted: sum / pairs as f64,
+            observed: matches as f64 / pairs as f64,
+        })
+        .collect()
 }
 
 /// Precision, recall and F1 against the threshold, as a small standalone SVG.

@@ -3,9 +3,12 @@
 //! written on its own task while the next one is planned.
 //!
 //! Each row becomes a customer (account) and, when it names one, its contact person. A row
-//! that looks like a customer already known — stored before, or created by an earlier row —
-//! is merged into it (empty fields filled, its contact added), skipped when it adds nothing,
-//! or handled as [`OnDuplicate`] says. Every row read ends in exactly one of created, merged,
+//! that surely is a customer already known — stored before, or created by an earlier row: in
+//! the match zone of [`crm_core::dedup::Zones`], which company names that share no brand never
+//! reach, whatever contact, phone or address they share — is merged into it (empty fields
+//! filled, its contact added), skipped when it adds nothing, or handled as [`OnDuplicate`]
+//! says. A row that only possibly is one is created and reported for a person to decide
+//! (`create_for_review`), never merged or skipped on a guess. Every row read ends in exactly one of created, merged,
 //! skipped or rejected; rejected rows go to the rejects file with their reason.
 //!
 //! The planner matches rows in memory: it indexes the stored customers before the first row

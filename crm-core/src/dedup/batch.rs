@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::dedup::cluster::{Linkage, cluster};
-use crate::dedup::compare::Comparator;
+use crate::dedup::compare::{Comparator, FNV_OFFSET, fnv1a_extend};
 use crate::dedup::frequency::{BatchCounts, CountedValues};
 use crate::dedup::index::Match;
 use crate::dedup::kind::FieldKind;
@@ -222,6 +222,14 @@ struct Candidate {
 /// A blocking key of a record in a batch: its hash, the record and the key's index into the
 /// batch's [`key_sources`].
 type RecordKey = (u64, u32, u16);
+
+/// One hash of two key hashes, in their order.
+fn fnv1a_mix(first: u64, second: u64) -> u64 {
+    fnv1a_extend(
+        fnv1a_extend(FNV_OFFSET, &first.to_le_bytes()),
+        &second.to_le_bytes(),
+    )
+}
 
 /// Small deterministic generator for sampling random pairs (xorshift64*).
 struct Sampler(u64);
@@ -729,9 +737,12 @@ impl Deduper {
             .collect();
         keyed.par_sort_unstable();
         keyed.dedup_by_key(|k| (k.0, k.1));
+        let combined = self.combined_keys(&keyed);
+        let small = |block: &&[RecordKey]| (2..=self.config.max_block).contains(&block.len());
         let blocks: Vec<&[RecordKey]> = keyed
             .chunk_by(|x, y| x.0 == y.0)
-            .filter(|block| (2..=self.config.max_block).contains(&block.len()))
+            .chain(combined.chunk_by(|x, y| x.0 == y.0))
+            .filter(small)
             .collect();
         blocks
             .into_par_iter()
@@ -745,6 +756,37 @@ impl Deduper {
                 })
             })
             .collect()
+    }
+
+    /// Keys that split the blocks too large to compare all against all: for each record, its
+    /// keys of such blocks combined two by two (its birth date with its name prefix, say), so
+    /// that records sharing both are still compared when each key alone is shared by too
+    /// many. Without them a large file loses the duplicates whose every key is common: at a
+    /// million person records, a birth date is shared by dozens and a name prefix by
+    /// thousands. Sorted by key, then record, as `keyed` is; each combination from the later
+    /// of its two keys' sources, which forces the fields either forces in practice (names).
+    fn combined_keys(&self, keyed: &[RecordKey]) -> Vec<RecordKey> {
+        let mut large: Vec<(u32, u64, u16)> = keyed
+            .chunk_by(|x, y| x.0 == y.0)
+            .filter(|block| block.len() > self.config.max_block)
+            .flatten()
+            .map(|&(hash, record, source)| (record, hash, source))
+            .collect();
+        large.par_sort_unstable();
+        let mut combined: Vec<RecordKey> = large
+            .chunk_by(|x, y| x.0 == y.0)
+            .flat_map(|keys| {
+                keys.iter()
+                    .enumerate()
+                    .flat_map(move |(i, &(record, first, a))| {
+                        keys[i + 1..].iter().map(move |&(_, second, b)| {
+                            (fnv1a_mix(first, second), record, a.max(b))
+                        })
+                    })
+            })
+            .collect();
+        combined.par_sort_unstable();
+        combined
     }
 
     /// Pairs `(a, b)`, `a < b`, of records at most `window` apart in name order; their rule,

@@ -489,13 +489,16 @@ const SHORTEST_TYPO_TEXT: usize = 8;
 /// characters with the same digits in the same order, so that another house or room number
 /// is never a typo.
 pub(crate) fn typo_level(a: &str, b: &str) -> u8 {
-    let digits = |text: &'_ str| {
-        text.chars()
-            .filter(char::is_ascii_digit)
-            .collect::<Vec<_>>()
-    };
-    let long_enough = a.chars().count().min(b.chars().count()) >= SHORTEST_TYPO_TEXT;
-    if !long_enough || digits(a) != digits(b) {
+    let reach = IDENTIFIER_EDITS[0].max(IDENTIFIER_EDITS[1]);
+    let (a_len, b_len) = (a.chars().count(), b.chars().count());
+    if a_len.min(b_len) < SHORTEST_TYPO_TEXT || a_len.abs_diff(b_len) > reach {
+        return 0;
+    }
+    let same_digits = a
+        .chars()
+        .filter(char::is_ascii_digit)
+        .eq(b.chars().filter(char::is_ascii_digit));
+    if !same_digits {
         return 0;
     }
     edit_level(a, b, IDENTIFIER_EDITS, strsim::osa_distance)
