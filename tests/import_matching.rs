@@ -15,6 +15,9 @@ use crm::{Actor, Crm};
 use proptest::prelude::*;
 use uuid::Uuid;
 
+#[path = "common/importing.rs"]
+mod importing;
+
 fn actor() -> Actor {
     Actor::system(TenantId(Uuid::from_u128(12)))
 }
@@ -29,15 +32,15 @@ fn write(dir: &Path, name: &str, rows: &[[&str; 5]]) -> std::path::PathBuf {
 }
 
 async fn import(crm: &Crm, path: &Path, options: ImportOptions) -> ImportReport {
-    let report = crm
-        .import_file(&actor(), path, options, |_| {})
-        .await
-        .unwrap();
-    assert!(report.accounts_for_every_row(), "{report:?}");
-    report
+    importing::import_as(crm, &actor(), path, options).await
 }
 
 /// Each stored company's name with its contacts' names and mobiles, sorted.
+/// Import `rows` as the file `name` in `dir` with default options.
+async fn import_rows(crm: &Crm, dir: &Path, name: &str, rows: &[[&str; 5]]) -> ImportReport {
+    import(crm, &write(dir, name, rows), ImportOptions::default()).await
+}
+
 async fn customers(crm: &Crm) -> Vec<(String, Vec<(String, String)>)> {
     let all = Query::all().unpaged();
     let contacts = crm.contacts().list(&actor(), &all).await.unwrap();
@@ -185,20 +188,10 @@ async fn one_person_at_two_companies_is_a_contact_of_each() {
     for preload_limit in [1_000_000, 0] {
         // In one file, and the second company against the first one stored.
         let crm = Crm::open("memory://").await.unwrap();
-        let report = import(
-            &crm,
-            &write(dir.path(), "a.csv", &rows),
-            ImportOptions::default(),
-        )
-        .await;
+        let report = import_rows(&crm, dir.path(), "a.csv", &rows).await;
         assert_eq!(counts(&report), (2, 0, 0, 0), "{report:?}");
         let crm = Crm::open("memory://").await.unwrap();
-        import(
-            &crm,
-            &write(dir.path(), "1.csv", &rows[..1]),
-            ImportOptions::default(),
-        )
-        .await;
+        import_rows(&crm, dir.path(), "1.csv", &rows[..1]).await;
         let options = ImportOptions {
             preload_limit,
             ..ImportOptions::default()
@@ -226,12 +219,7 @@ async fn a_known_company_with_a_new_contact_or_mobile_is_merged_and_keeps_the_va
         ["北京华信科技有限公司", "王芳", "13900000005", "", "北京"],
     ];
     let crm = Crm::open("memory://").await.unwrap();
-    let report = import(
-        &crm,
-        &write(dir.path(), "a.csv", &rows),
-        ImportOptions::default(),
-    )
-    .await;
+    let report = import_rows(&crm, dir.path(), "a.csv", &rows).await;
     assert_eq!(counts(&report), (1, 2, 0, 0), "{report:?}");
     let stored = customers(&crm).await;
     assert_eq!(stored.len(), 1, "{stored:?}");
