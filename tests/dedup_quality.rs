@@ -112,12 +112,11 @@ fn febrl4_link_f1_floor() {
     assert!(m.f1 >= FEBRL4_F1_FLOOR, "{m:?}");
 }
 
-// Measured today: 0.9990, 0.9943 and 0.9979, precision 1.0 on all three. Febrl2's missed
-// pairs carry several corruptions each (names swapped and misspelt, another street number,
-// a new surname) and fall in the possible zone, for a person; agreement of address, suburb and
-// postcode counts once, as it does for a family at one address.
+// Measured today: 0.9990, 0.9982 and 0.9979, precision 1.0 on all three. Agreement of
+// address, suburb and postcode counts once, as it does for a family at one address, which
+// costs Febrl4 a few pairs whose names and birth dates both changed.
 const FEBRL1_F1_FLOOR: f64 = 0.998;
-const FEBRL2_F1_FLOOR: f64 = 0.99;
+const FEBRL2_F1_FLOOR: f64 = 0.995;
 const FEBRL4_F1_FLOOR: f64 = 0.997;
 
 /// Generated messy Chinese B2B records (see `crm_core::dedup::synth`): two seeds and sizes,

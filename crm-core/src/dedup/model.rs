@@ -293,6 +293,9 @@ impl Model {
                 break;
             }
         }
+        for field in &mut model.fields {
+            field.m = at_least_disagreement(std::mem::take(&mut field.m), &field.u);
+        }
         model
     }
 }
@@ -347,6 +350,22 @@ fn cap_disagreement(mut m: Vec<f64>, cap: f64) -> Vec<f64> {
     m[0] = cap;
     m[1..].iter_mut().for_each(|p| *p *= scale);
     m
+}
+
+/// `m` raised where needed so that no level of agreement weighs less than disagreement: a
+/// level that few candidates reach (two typos in a phone, a close spelling) would otherwise
+/// get an `m` near 0 and count as stronger evidence against a match than outright
+/// disagreement, which no one tuning the model can make sense of. Exact agreement may still
+/// weigh less than a partial level: random pairs share a common street name more often than
+/// they nearly share it. Renormalised, which scales every level alike.
+fn at_least_disagreement(mut m: Vec<f64>, u: &[f64]) -> Vec<f64> {
+    let Some(floor) = m.first().zip(u.first()).map(|(m, u)| m / u) else {
+        return m;
+    };
+    for (m, u) in m.iter_mut().zip(u).skip(1) {
+        *m = m.max(floor * u);
+    }
+    normalise(m)
 }
 
 fn normalise(counts: Vec<f64>) -> Vec<f64> {
@@ -429,6 +448,23 @@ mod tests {
         let mut tied = [1.0, 4.0, 4.0, 4.0];
         Evidence::counted(&groups, &mut tied);
         assert_eq!(tied, [1.0, 4.0, 0.0, 0.0], "the first of equals counts");
+    }
+
+    #[test]
+    fn no_agreement_weighs_less_than_disagreement() {
+        let u = [0.9, 0.05, 0.03, 0.02];
+        let m = at_least_disagreement(vec![0.1, 0.0001, 0.2, 0.6999], &u);
+        let weights: Vec<f64> = m.iter().zip(u).map(|(m, u)| (m / u).log2()).collect();
+        assert!(
+            weights[1..].iter().all(|w| *w >= weights[0] - 1e-12),
+            "{weights:?}"
+        );
+        assert!((m.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let already = vec![0.1, 0.2, 0.7];
+        assert_eq!(
+            at_least_disagreement(already.clone(), &[0.8, 0.15, 0.05]),
+            already
+        );
     }
 
     #[test]

@@ -591,7 +591,9 @@ pub(crate) fn for_each_key<'a>(
     }
 }
 
-/// Whether values of `kind` are blocking keys.
+/// Whether values of `kind` are blocking keys. A postcode alone is shared by too many records
+/// of a large file to compare them all, but combined with a birth date or a name prefix
+/// (`Deduper`'s combined keys) it finds the duplicates whose other keys all changed.
 fn has_value_keys(kind: FieldKind) -> bool {
     matches!(
         kind,
@@ -601,6 +603,7 @@ fn has_value_keys(kind: FieldKind) -> bool {
             | FieldKind::Date
             | FieldKind::CompanyName
             | FieldKind::PersonName
+            | FieldKind::Postcode
     )
 }
 

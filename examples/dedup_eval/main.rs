@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example dedup_eval -- FILE.csv [--truth COL] [--id COL]
-//!     [--field COL=KIND ...] [--threshold P] [--sweep] [--svg OUT.svg]
+//!     [--field COL=KIND ...] [--threshold P] [--sweep] [--report OUT.html] [--json OUT.json]
 //!     [--link OTHER.csv --truth-pairs LINKS.csv]
 //! ```
 //!
@@ -12,7 +12,10 @@
 //! id pairs. `--threshold` sets the match zone's threshold; pairs between it and the possible
 //! threshold are counted as `possible_pairs` (for a person to review), and the pairs of each
 //! tenth of probability are compared with how many of them truly match (`calibration`). The
-//! last line of stdout is one JSON object with the figures.
+//! last line of stdout is one JSON object with the figures. `--report` writes the tuning
+//! report ([`report`]) as one self-contained HTML file, `--json` the same as data.
+
+mod report;
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -26,6 +29,11 @@ use crm::core::dedup::{
     DedupConfig, Deduper, FieldKind, FieldSpec, ScoredPair, Zone, Zones, cluster_metrics,
     pair_metrics,
 };
+use report::{CalibrationBin, CurvePoint, Report, Sample};
+
+const USAGE: &str = "usage: dedup_eval FILE.csv [--truth COL] [--id COL] [--field COL=KIND ...] \
+     [--threshold P] [--sweep] [--report OUT.html] [--json OUT.json] \
+     [--link OTHER.csv --truth-pairs LINKS.csv]";
 
 struct Args {
     file: String,
@@ -34,7 +42,8 @@ struct Args {
     fields: Vec<(String, FieldKind)>,
     threshold: f64,
     sweep: bool,
-    svg: Option<String>,
+    report: Option<String>,
+    json: Option<String>,
     link: Option<String>,
     truth_pairs: Option<String>,
 }
@@ -48,7 +57,8 @@ fn parse_args() -> Result<Args> {
         fields: Vec::new(),
         threshold: DedupConfig::default().zones.matched,
         sweep: false,
-        svg: None,
+        report: None,
+        json: None,
         link: None,
         truth_pairs: None,
     };
@@ -79,7 +89,12 @@ fn parse_args() -> Result<Args> {
                 parsed.fields.push((col.to_owned(), kind));
             }
             "--sweep" => parsed.sweep = true,
-            "--svg" => parsed.svg = Some(value("--svg", &mut args)?),
+            "--report" => parsed.report = Some(value("--report", &mut args)?),
+            "--json" => parsed.json = Some(value("--json", &mut args)?),
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
             "--link" => parsed.link = Some(value("--link", &mut args)?),
             "--truth-pairs" => parsed.truth_pairs = Some(value("--truth-pairs", &mut args)?),
             flag if flag.starts_with("--") => bail!("unknown option {flag}"),
@@ -88,9 +103,7 @@ fn parse_args() -> Result<Args> {
         }
     }
     if parsed.file.is_empty() {
-        bail!(
-            "usage: dedup_eval FILE.csv [--truth COL] [--id COL] [--field COL=KIND ...] [--threshold P] [--sweep] [--svg OUT.svg] [--link OTHER.csv --truth-pairs LINKS.csv]"
-        );
+        bail!("{USAGE}");
     }
     if parsed.link.is_some() != parsed.truth_pairs.is_some() {
         bail!("--link and --truth-pairs go together");
@@ -358,12 +371,12 @@ fn main() -> Result<()> {
     input.read(first, &layout, &deduper, linking)?;
     let mut sources = None;
     let mut labels = std::mem::take(&mut input.labels);
+    let first_len = input.records.len();
     if let (Some(other), Some(links)) = (&args.link, &args.truth_pairs) {
         let second = open(other)?;
         if second.headers != headers {
             bail!("{other}: its columns differ from {}", args.file);
         }
-        let first_len = input.records.len();
         input.read(second, &layout, &deduper, linking)?;
         sources = Some(
             (0..input.records.len())
@@ -377,7 +390,8 @@ fn main() -> Result<()> {
     let outcome = deduper.run_prepared(&records, sources.as_deref());
     let seconds = started.elapsed().as_secs_f64();
     let mut curve = Vec::new();
-    if args.sweep || args.svg.is_some() {
+    let reporting = args.report.is_some() || args.json.is_some();
+    if args.sweep || reporting {
         for step in 1..20 {
             let threshold = f64::from(step) * 0.05;
             let swept = Deduper::with_config(
@@ -391,14 +405,51 @@ fn main() -> Result<()> {
                 },
             )
             .run_prepared(&records, sources.as_deref());
-            let m = pair_metrics(&swept.clusters, &labels, sources.as_deref());
-            curve.push((threshold, m));
+            let metrics = pair_metrics(&swept.clusters, &labels, sources.as_deref());
+            curve.push(CurvePoint { threshold, metrics });
         }
     }
     let record_count = records.len();
+    let has_truth = labels.iter().any(Option::is_some);
+    let samples = match reporting {
+        true => {
+            let picked = samples_near(&outcome.pairs, config.zones);
+            let explained: Vec<_> = picked
+                .iter()
+                .map(|&(near, p)| {
+                    (
+                        near,
+                        p,
+                        deduper.explain(&outcome, &records[p.a as usize], &records[p.b as usize]),
+                    )
+                })
+                .collect();
+            let wanted: Vec<usize> = picked
+                .iter()
+                .flat_map(|(_, p)| [p.a as usize, p.b as usize])
+                .collect();
+            let cells = cells_of(&args, &layout, first_len, &wanted)?;
+            explained
+                .into_iter()
+                .map(|(near, p, explanation)| {
+                    let (a, b) = (labels[p.a as usize], labels[p.b as usize]);
+                    Sample {
+                        near,
+                        zone: p.zone,
+                        same: (has_truth && a.is_some() && b.is_some()).then_some(a == b),
+                        cells: [
+                            cells[&(p.a as usize)].clone(),
+                            cells[&(p.b as usize)].clone(),
+                        ],
+                        explanation,
+                    }
+                })
+                .collect()
+        }
+        false => Vec::new(),
+    };
     // The figures below need only the labels: give the prepared records back first.
     drop(records);
-    let has_truth = labels.iter().any(Option::is_some);
     let metrics = pair_metrics(&outcome.clusters, &labels, sources.as_deref());
     let clusters = cluster_metrics(&outcome.clusters, &labels);
     let cross = |a: u32, b: u32| {
@@ -442,7 +493,11 @@ fn main() -> Result<()> {
         outcome.clusters.len(),
         outcome.model.prior
     );
-    for (threshold, m) in &curve {
+    for CurvePoint {
+        threshold,
+        metrics: m,
+    } in &curve
+    {
         println!(
             "threshold {threshold:.2} precision {:.4} recall {:.4} f1 {:.4}",
             m.precision, m.recall, m.f1
@@ -456,9 +511,6 @@ fn main() -> Result<()> {
                 bin.from, bin.to, bin.pairs, bin.predicted, bin.observed
             );
         }
-    }
-    if let Some(path) = &args.svg {
-        std::fs::write(path, svg(&curve)).with_context(|| format!("cannot write {path}"))?;
     }
     let number = |x: f64| {
         if has_truth {
@@ -485,32 +537,114 @@ fn main() -> Result<()> {
         "match_pairs": match_pairs,
         "match_precision": number(match_precision),
         "calibration": if has_truth {
-            calibration
-                .iter()
-                .map(|b| serde_json::json!({
-                    "from": b.from, "to": b.to, "pairs": b.pairs,
-                    "predicted": b.predicted, "observed": b.observed,
-                }))
-                .collect()
+            report::calibration_json(&calibration)
         } else {
             serde_json::Value::Null
         },
         "seconds": seconds,
     });
+    if reporting {
+        let figure = |x: f64| {
+            if has_truth {
+                format!("{x:.4}")
+            } else {
+                "no truth given".into()
+            }
+        };
+        let summary = vec![
+            ("records", record_count.to_string()),
+            ("candidate pairs", outcome.pairs.len().to_string()),
+            ("pairs in the match zone", match_pairs.to_string()),
+            ("pairs in the possible zone", possible_pairs.to_string()),
+            ("precision (clusters, pairwise)", figure(metrics.precision)),
+            ("recall", figure(metrics.recall)),
+            ("F1", figure(metrics.f1)),
+            (
+                "precision of the match zone's pairs",
+                figure(match_precision),
+            ),
+            (
+                "blocking: true pairs among candidates",
+                figure(pair_completeness),
+            ),
+            ("seconds", format!("{seconds:.2}")),
+        ];
+        let title = match &args.link {
+            Some(other) => format!("{} linked with {other}", args.file),
+            None => args.file.clone(),
+        };
+        let tuning = Report {
+            title,
+            summary,
+            zones: config.zones,
+            fields: &layout.fields,
+            model: &outcome.model,
+            curve,
+            calibration: if has_truth { calibration } else { Vec::new() },
+            samples,
+        };
+        if let Some(path) = &args.report {
+            std::fs::write(path, tuning.html()?).with_context(|| format!("cannot write {path}"))?;
+        }
+        if let Some(path) = &args.json {
+            let text = serde_json::to_string_pretty(&tuning.json())?;
+            std::fs::write(path, text).with_context(|| format!("cannot write {path}"))?;
+        }
+    }
     println!("{report}");
     Ok(())
 }
 
-/// Candidate pairs whose predicted match probability falls in one tenth of `0..=1`.
-struct CalibrationBin {
-    /// The probabilities it holds: from `from` up to `to`.
-    from: f64,
-    to: f64,
-    pairs: usize,
-    /// The mean predicted probability of its pairs.
-    predicted: f64,
-    /// The share of its pairs that are the same entity.
-    observed: f64,
+/// Pairs shown in the report: the three scored pairs just above and the three just below
+/// each threshold.
+fn samples_near(pairs: &[ScoredPair], zones: Zones) -> Vec<(&'static str, ScoredPair)> {
+    const EACH_SIDE: usize = 3;
+    let mut picked = Vec::new();
+    for (near, threshold) in [("match", zones.matched), ("possible", zones.possible)] {
+        let mut above: Vec<&ScoredPair> = pairs
+            .iter()
+            .filter(|p| p.probability >= threshold)
+            .collect();
+        let mut below: Vec<&ScoredPair> =
+            pairs.iter().filter(|p| p.probability < threshold).collect();
+        above.sort_by(|x, y| x.probability.total_cmp(&y.probability));
+        below.sort_by(|x, y| y.probability.total_cmp(&x.probability));
+        let closest = above
+            .into_iter()
+            .take(EACH_SIDE)
+            .chain(below.into_iter().take(EACH_SIDE));
+        picked.extend(closest.map(|p| (near, *p)));
+    }
+    picked
+}
+
+/// The compared cells of the records at `wanted` (indexes over the input file, then the
+/// linked one from `first_len` on), read again from the files.
+fn cells_of(
+    args: &Args,
+    layout: &Layout,
+    first_len: usize,
+    wanted: &[usize],
+) -> Result<HashMap<usize, Vec<String>>> {
+    let mut found = HashMap::new();
+    let files = [(args.file.as_str(), 0)]
+        .into_iter()
+        .chain(args.link.as_deref().map(|other| (other, first_len)));
+    for (path, offset) in files {
+        let mut index = offset;
+        open(path)?.for_each_row(|row| {
+            if wanted.contains(&index) {
+                let cells = layout
+                    .columns
+                    .iter()
+                    .map(|&c| row.cell(c).unwrap_or_default().to_owned());
+                found.insert(index, cells.collect());
+            }
+            index += 1;
+            Ok(())
+        })?;
+    }
+    Ok(found)
 }
 
 /// Predicted probability against observed match rate, per tenth, over the scored pairs:
@@ -534,44 +668,4 @@ fn calibration(pairs: &[ScoredPair], same: impl Fn(&ScoredPair) -> bool) -> Vec<
             observed: matches as f64 / pairs as f64,
         })
         .collect()
-}
-
-/// Precision, recall and F1 against the threshold, as a small standalone SVG.
-fn svg(curve: &[(f64, crm::core::dedup::PairMetrics)]) -> String {
-    let (w, h, pad) = (640.0, 400.0, 40.0);
-    let x = |t: f64| pad + t * (w - 2.0 * pad);
-    let y = |v: f64| h - pad - v * (h - 2.0 * pad);
-    let line = |pick: fn(&crm::core::dedup::PairMetrics) -> f64, color: &str| {
-        let points: Vec<String> = curve
-            .iter()
-            .map(|(t, m)| format!("{:.1},{:.1}", x(*t), y(pick(m))))
-            .collect();
-        format!(
-            r##"<polyline fill="none" stroke="{color}" stroke-width="2" points="{}"/>"##,
-            points.join(" ")
-        )
-    };
-    format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">
-<rect width="100%" height="100%" fill="white"/>
-<line x1="{pad}" y1="{b}" x2="{r}" y2="{b}" stroke="black"/><line x1="{pad}" y1="{pad}" x2="{pad}" y2="{b}" stroke="black"/>
-<text x="{cx}" y="{ty}" text-anchor="middle">match threshold</text>
-{p}
-{rc}
-{f}
-<text x="{lx}" y="{l1}" fill="#1f77b4">precision</text><text x="{lx}" y="{l2}" fill="#d62728">recall</text><text x="{lx}" y="{l3}" fill="#2ca02c">F1</text>
-</svg>
-"##,
-        b = h - pad,
-        r = w - pad,
-        cx = w / 2.0,
-        ty = h - 8.0,
-        p = line(|m| m.precision, "#1f77b4"),
-        rc = line(|m| m.recall, "#d62728"),
-        f = line(|m| m.f1, "#2ca02c"),
-        lx = w - pad - 80.0,
-        l1 = pad + 15.0,
-        l2 = pad + 30.0,
-        l3 = pad + 45.0,
-    )
 }
