@@ -361,6 +361,10 @@ fn main() -> Result<()> {
         },
         ..defaults
     };
+    config
+        .zones
+        .validate()
+        .map_err(|e| anyhow::anyhow!("--threshold: {e}"))?;
     let deduper = Deduper::with_config(layout.fields.clone(), config);
     let headers = first.headers.clone();
     let linking = args.link.is_some();

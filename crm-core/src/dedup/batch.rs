@@ -32,8 +32,8 @@ use crate::dedup::index::Match;
 use crate::dedup::kind::FieldKind;
 use crate::dedup::model::{Gamma, Model, probability};
 use crate::dedup::prepare::{
-    NEIGHBOURHOOD_RULE, Prepared, blocking_keys, for_each_key, key_sources, level, sort_fields,
-    sort_key,
+    NEIGHBOURHOOD_RULE, Prepared, bit, blocking_keys, for_each_key, key_sources, level,
+    sort_fields, sort_key,
 };
 use crate::dedup::probe::Probe;
 use crate::dedup::score::{Agreement, Scorer};
@@ -257,9 +257,7 @@ impl Deduper {
             .iter()
             .enumerate()
             .filter(|(_, kind)| kind.names_the_entity())
-            .fold(0, |bits, (f, _)| {
-                bits | 1_u64.checked_shl(f as u32).unwrap_or(0)
-            });
+            .fold(0, |bits, (f, _)| bits | bit(f));
         let first = |kind: FieldKind| kinds.iter().position(|&k| k == kind);
         let name_fields = first(FieldKind::GivenName).zip(first(FieldKind::Surname));
         Deduper {
@@ -296,7 +294,7 @@ impl Deduper {
         levels
             .into_iter()
             .enumerate()
-            .all(|(f, level)| level != Some(0) || self.entity_names & (1 << f.min(63)) == 0)
+            .all(|(f, level)| level != Some(0) || self.entity_names & bit(f) == 0)
     }
 
     /// Normalise one record's cells (in field order).

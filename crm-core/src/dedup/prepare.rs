@@ -471,7 +471,8 @@ const NAME_PREFIX_RULE: u16 = 7 * 64;
 /// The rule of pairs found by the sorted-neighbourhood pass: last.
 pub const NEIGHBOURHOOD_RULE: u16 = 8 * 64;
 
-fn bit(field: usize) -> u64 {
+/// The bit of `field` in a set of fields held as bits of their indexes (none past 63).
+pub(crate) fn bit(field: usize) -> u64 {
     1_u64.checked_shl(field as u32).unwrap_or(0)
 }
 
