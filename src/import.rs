@@ -8,8 +8,9 @@
 //! reach, whatever contact, phone or address they share — is merged into it (empty fields
 //! filled, its contact added), skipped when it adds nothing, or handled as [`OnDuplicate`]
 //! says. A row that only possibly is one is created and reported for a person to decide
-//! (`create_for_review`), never merged or skipped on a guess. Every row read ends in exactly one of created, merged,
-//! skipped or rejected; rejected rows go to the rejects file with their reason.
+//! (`create_for_review`), never merged or skipped on a guess. Every row read ends in exactly
+//! one of created, merged, skipped or rejected; rejected rows go to the rejects file with
+//! their reason.
 //!
 //! The planner matches rows in memory: it indexes the stored customers before the first row
 //! (up to [`ImportOptions::preload_limit`]; above it, rows are looked up in the store's
@@ -51,7 +52,9 @@ use crate::creates::Creates;
 use crate::duplicates::key_holders;
 use crate::enforce::Gate;
 use crate::query::Sort;
-use crate::{Actor, Crm, DuplicatePolicy, Error, ObjectKind, Predicate, Query, Result, UnitOfWork};
+use crate::{
+    Actor, Crm, DuplicatePolicy, Error, ObjectKind, Predicate, Query, Record, Result, UnitOfWork,
+};
 
 /// How many rejections the report lists (the rejects file has them all).
 const REPORTED_REJECTIONS: usize = 100;
@@ -946,21 +949,30 @@ impl Importer<'_> {
     async fn index_stored_candidates(&mut self, clean: &CleanRow) -> Result<()> {
         let reader = self.crm.reader();
         let tenant = self.actor.tenant;
-        let mut ids: Vec<Uuid> = key_holders(reader, tenant, &clean.account, None)
-            .await?
-            .iter()
-            .map(|account| account.id.uuid())
-            .collect();
+        // Accounts found by their keys come read; those of contacts are read when new here.
+        let mut found: Vec<(Uuid, Option<Record<Account>>)> =
+            key_holders(reader, tenant, &clean.account, None)
+                .await?
+                .into_iter()
+                .map(|account| (account.id.uuid(), Some(account)))
+                .collect();
         if let Some(contact) = &clean.contact {
             let holders = key_holders(reader, tenant, contact, None).await?;
-            ids.extend(holders.iter().filter_map(|c| Some(c.account_id?.uuid())));
+            found.extend(
+                holders
+                    .iter()
+                    .filter_map(|c| Some((c.account_id?.uuid(), None))),
+            );
         }
-        for id in ids {
+        for (id, account) in found {
             let number = self.customers.number(id);
             if self.customers.get(number).is_some() || self.foreign.contains_key(&number) {
                 continue;
             }
-            let (account, contacts) = self.load(number).await?;
+            let (account, contacts) = match account {
+                Some(account) => self.take_in(number, account).await?,
+                None => self.load(number).await?,
+            };
             for (entry, cells) in entries(number, &account, contacts.iter()) {
                 self.index.insert(entry, &cells);
             }
@@ -1015,12 +1027,24 @@ impl Importer<'_> {
     /// it in the planner, or, if the actor may not change it, note it among the
     /// [`foreign`](Importer::foreign) ones.
     async fn load(&mut self, number: u32) -> Result<(Account, Vec<Contact>)> {
+        let id = self.customers.id(number);
+        let account = self
+            .crm
+            .reader()
+            .get::<Account>(self.actor.tenant, AccountId::from_uuid(id))
+            .await?;
+        self.take_in(number, account).await
+    }
+
+    /// [`load`](Self::load) for stored customer `number` whose `account` is read already.
+    async fn take_in(
+        &mut self,
+        number: u32,
+        account: Record<Account>,
+    ) -> Result<(Account, Vec<Contact>)> {
         let reader = self.crm.reader();
         let tenant = self.actor.tenant;
         let id = self.customers.id(number);
-        let account = reader
-            .get::<Account>(tenant, AccountId::from_uuid(id))
-            .await?;
         let contacts = reader
             .list::<Contact>(
                 tenant,

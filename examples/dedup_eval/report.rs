@@ -9,6 +9,8 @@
 use anyhow::{Result, anyhow};
 use crm::core::dedup::compare::Comparator;
 use crm::core::dedup::{Explanation, FieldSpec, Model, PairMetrics, Zone, Zones};
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use serde_json::{Value, json};
 
@@ -242,59 +244,124 @@ fn drawing<E: std::fmt::Debug>(e: E) -> anyhow::Error {
 /// A curve of the threshold chart: its name, colour and the figure it plots.
 type Series = (&'static str, RGBColor, fn(&PairMetrics) -> f64);
 
+/// A chart over two numeric axes.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+const BLUE: RGBColor = RGBColor(31, 119, 180);
+const RED: RGBColor = RGBColor(214, 39, 40);
+const GREEN: RGBColor = RGBColor(44, 160, 44);
+const GREY: RGBColor = RGBColor(120, 120, 120);
+
+/// An SVG picture of `size` pixels on white, drawn by `draw`.
+fn svg(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,
+) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(drawing)?;
+        draw(&root)?;
+        root.present().map_err(drawing)?;
+    }
+    Ok(svg)
+}
+
+/// A chart titled `caption` over `x` and `y` on `root`, with its axes described, ticked
+/// (eleven on x, `y_ticks` on y) and labelled with `y_decimals` decimals on y.
+fn axes<'a, DB: DrawingBackend + 'a>(
+    root: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    (x, y): (std::ops::Range<f64>, std::ops::Range<f64>),
+    (x_desc, y_desc): (&str, &str),
+    (y_ticks, y_decimals): (usize, usize),
+) -> Result<Chart<'a, DB>> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", 18))
+        .margin(14)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x, y)
+        .map_err(drawing)?;
+    chart
+        .configure_mesh()
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
+        .light_line_style(RGBColor(242, 242, 242))
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_labels(11)
+        .y_labels(y_ticks)
+        .x_label_formatter(&|x| format!("{x:.1}"))
+        .y_label_formatter(&|y| format!("{y:.y_decimals$}"))
+        .draw()
+        .map_err(drawing)?;
+    Ok(chart)
+}
+
+/// A line through `points`, each marked, named `name` in the legend.
+fn line<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    points: &[(f64, f64)],
+    color: RGBColor,
+    name: &str,
+) -> Result<()> {
+    chart
+        .draw_series(LineSeries::new(
+            points.iter().copied(),
+            color.stroke_width(2),
+        ))
+        .map_err(drawing)?
+        .label(name)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(2)));
+    chart
+        .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
+        .map_err(drawing)?;
+    Ok(())
+}
+
+/// The legend, framed, at `position`.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    position: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(drawing)
+}
+
 /// Precision, recall and F1 of the clusters against the match threshold, with the default
 /// thresholds marked; the vertical axis starts just below the lowest value, so that curves
 /// near 1 do not sit on the top edge.
 fn curve_svg(curve: &[CurvePoint], zones: Zones) -> Result<String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (820, 440)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing)?;
-        let lowest = curve
-            .iter()
-            .flat_map(|p| [p.metrics.precision, p.metrics.recall, p.metrics.f1])
-            .fold(1.0_f64, f64::min);
-        let bottom = ((lowest - 0.01).max(0.0) * 100.0).floor() / 100.0;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Pairwise precision, recall and F1 by match threshold",
-                ("sans-serif", 18),
-            )
-            .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(0.0..1.0, bottom..1.0005)
-            .map_err(drawing)?;
-        chart
-            .configure_mesh()
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 15))
-            .light_line_style(RGBColor(242, 242, 242))
-            .x_desc("match threshold (probability)")
-            .y_desc("pairwise score")
-            .x_labels(11)
-            .y_labels(10)
-            .x_label_formatter(&|x| format!("{x:.1}"))
-            .y_label_formatter(&|y| format!("{y:.3}"))
-            .draw()
-            .map_err(drawing)?;
+    let lowest = curve
+        .iter()
+        .flat_map(|p| [p.metrics.precision, p.metrics.recall, p.metrics.f1])
+        .fold(1.0_f64, f64::min);
+    let bottom = ((lowest - 0.01).max(0.0) * 100.0).floor() / 100.0;
+    svg((820, 440), |root| {
+        let mut chart = axes(
+            root,
+            "Pairwise precision, recall and F1 by match threshold",
+            (0.0..1.0, bottom..1.0005),
+            ("match threshold (probability)", "pairwise score"),
+            (10, 3),
+        )?;
         let series: [Series; 3] = [
-            ("precision", RGBColor(31, 119, 180), |m| m.precision),
-            ("recall", RGBColor(214, 39, 40), |m| m.recall),
-            ("F1", RGBColor(44, 160, 44), |m| m.f1),
+            ("precision", BLUE, |m| m.precision),
+            ("recall", RED, |m| m.recall),
+            ("F1", GREEN, |m| m.f1),
         ];
         for (name, color, pick) in series {
-            let points = curve.iter().map(|p| (p.threshold, pick(&p.metrics)));
-            chart
-                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
-                .map_err(drawing)?
-                .label(name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(2))
-                });
-            chart
-                .draw_series(points.map(|p| Circle::new(p, 3, color.filled())))
-                .map_err(drawing)?;
+            let points: Vec<(f64, f64)> = curve
+                .iter()
+                .map(|p| (p.threshold, pick(&p.metrics)))
+                .collect();
+            line(&mut chart, &points, color, name)?;
         }
         for (threshold, name) in [(zones.matched, "match"), (zones.possible, "possible")] {
             chart
@@ -314,76 +381,34 @@ fn curve_svg(curve: &[CurvePoint], zones: Zones) -> Result<String> {
                 )))
                 .map_err(drawing)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(drawing)?;
-        root.present().map_err(drawing)?;
-    }
-    Ok(svg)
+        legend(&mut chart, SeriesLabelPosition::LowerLeft)
+    })
 }
 
 /// Predicted probability against observed match rate per tenth, with the diagonal.
 fn calibration_svg(bins: &[CalibrationBin]) -> Result<String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (520, 480)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption("Calibration", ("sans-serif", 18))
-            .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0.0..1.0, 0.0..1.0)
-            .map_err(drawing)?;
-        chart
-            .configure_mesh()
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 15))
-            .light_line_style(RGBColor(242, 242, 242))
-            .x_desc("mean predicted probability")
-            .y_desc("observed match rate")
-            .x_labels(11)
-            .y_labels(11)
-            .x_label_formatter(&|x| format!("{x:.1}"))
-            .y_label_formatter(&|y| format!("{y:.1}"))
-            .draw()
-            .map_err(drawing)?;
+    svg((520, 480), |root| {
+        let mut chart = axes(
+            root,
+            "Calibration",
+            (0.0..1.0, 0.0..1.0),
+            ("mean predicted probability", "observed match rate"),
+            (11, 1),
+        )?;
         chart
             .draw_series(DashedLineSeries::new(
                 [(0.0, 0.0), (1.0, 1.0)],
                 5,
                 4,
-                RGBColor(120, 120, 120).stroke_width(1),
+                GREY.stroke_width(1),
             ))
             .map_err(drawing)?
             .label("perfectly calibrated")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], RGBColor(120, 120, 120)));
-        let blue = RGBColor(31, 119, 180);
-        let points = bins.iter().map(|b| (b.predicted, b.observed));
-        chart
-            .draw_series(LineSeries::new(points.clone(), blue.stroke_width(2)))
-            .map_err(drawing)?
-            .label("this model")
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 22, y)], blue.stroke_width(2))
-            });
-        chart
-            .draw_series(points.map(|p| Circle::new(p, 4, blue.filled())))
-            .map_err(drawing)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()
-            .map_err(drawing)?;
-        root.present().map_err(drawing)?;
-    }
-    Ok(svg)
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], GREY));
+        let points: Vec<(f64, f64)> = bins.iter().map(|b| (b.predicted, b.observed)).collect();
+        line(&mut chart, &points, BLUE, "this model")?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    })
 }
 
 /// A sample pair: its records, the truth, and the waterfall of its fields' contributions.
@@ -439,13 +464,9 @@ fn waterfall_svg(e: &Explanation) -> Result<String> {
         .fold((0.0_f64, 0.0_f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
     let pad = ((high - low) * 0.05).max(1.0);
     let n = steps.len();
-    let mut svg = String::new();
-    {
-        let height = 60 + 26 * n as u32;
-        let root = SVGBackend::with_string(&mut svg, (820, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(drawing)?;
-        let names: Vec<String> = steps.iter().map(|(name, ..)| name.clone()).collect();
-        let mut chart = ChartBuilder::on(&root)
+    let names: Vec<String> = steps.iter().map(|(name, ..)| name.clone()).collect();
+    svg((820, 60 + 26 * n as u32), |root| {
+        let mut chart = ChartBuilder::on(root)
             .margin(10)
             .x_label_area_size(36)
             .y_label_area_size(250)
@@ -472,10 +493,10 @@ fn waterfall_svg(e: &Explanation) -> Result<String> {
         let bars = steps.iter().enumerate().map(|(i, &(_, from, to))| {
             let y = (n - 1 - i) as f64;
             let color = match (i, to >= from) {
-                (0, _) => RGBColor(120, 120, 120),
-                (i, _) if i == n - 1 => RGBColor(31, 119, 180),
-                (_, true) => RGBColor(44, 160, 44),
-                (_, false) => RGBColor(214, 39, 40),
+                (0, _) => GREY,
+                (i, _) if i == n - 1 => BLUE,
+                (_, true) => GREEN,
+                (_, false) => RED,
             };
             Rectangle::new([(from, y - 0.35), (to, y + 0.35)], color.filled())
         });
@@ -488,7 +509,6 @@ fn waterfall_svg(e: &Explanation) -> Result<String> {
                 BLACK.stroke_width(1),
             ))
             .map_err(drawing)?;
-        root.present().map_err(drawing)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }

@@ -30,7 +30,7 @@ use crate::dedup::compare::{Comparator, FNV_OFFSET, fnv1a_extend};
 use crate::dedup::frequency::{BatchCounts, CountedValues};
 use crate::dedup::index::Match;
 use crate::dedup::kind::FieldKind;
-use crate::dedup::model::{Gamma, Model, probability};
+use crate::dedup::model::{Gamma, MIN_PRIOR, Model, probability};
 use crate::dedup::prepare::{
     NEIGHBOURHOOD_RULE, Prepared, bit, blocking_keys, for_each_key, key_sources, level,
     sort_fields, sort_key,
@@ -165,10 +165,6 @@ pub struct Deduper {
 /// The level one cross comparison of swapped given name and surname must reach (the strong
 /// partial level of the name comparators) for the names to count as swapped.
 const SWAPPED_NAME_LEVEL: u8 = 2;
-
-/// The smallest prior a fitted model takes: one match in 10^12 random pairs (a file of
-/// millions with a handful of duplicates).
-const MIN_PRIOR: f64 = 1e-12;
 
 /// Below this many records, `u` from random pairs and `m` from EM are noise: the engine uses
 /// [`Model::prior_knowledge`] instead.
@@ -427,16 +423,22 @@ impl Deduper {
             true => probability,
             false => 0.0,
         };
+        let names_agree = |packed: &[u8]| {
+            self.names_agree(
+                packed
+                    .iter()
+                    .map(|&byte| Some(Agreement::unpack(byte)?.level)),
+            )
+        };
         let score = |a: u32, b: u32| {
             if !cross(a as usize, b as usize) {
                 return 0.0;
             }
             let (x, y) = (&prepared[a as usize], &prepared[b as usize]);
-            let p = probability(scorer.weight(self.agreements(x, y), |f| counts.share(a, f)));
-            link(
-                p,
-                self.names_agree(self.agreements(x, y).map(|a| Some(a?.level))),
-            )
+            let pair: Vec<u8> = self.agreements(x, y).map(Agreement::pack).collect();
+            let unpacked = pair.iter().map(|&byte| Agreement::unpack(byte));
+            let p = probability(scorer.weight(unpacked, |f| counts.share(a, f)));
+            link(p, names_agree(&pair))
         };
         let pairs: Vec<ScoredPair> = candidates
             .par_iter()
@@ -444,15 +446,13 @@ impl Deduper {
             .map(|(c, packed)| {
                 let pair = packed.iter().map(|&byte| Agreement::unpack(byte));
                 let weight = scorer.weight(pair, |f| counts.share(c.a, f));
-                let levels = packed
-                    .iter()
-                    .map(|&byte| Some(Agreement::unpack(byte)?.level));
+                let probability = probability(weight);
                 ScoredPair {
                     a: c.a,
                     b: c.b,
                     weight,
-                    probability: probability(weight),
-                    zone: self.zone(probability(weight), levels),
+                    probability,
+                    zone: self.config.zones.zone(probability, names_agree(packed)),
                 }
             })
             .collect();
@@ -466,12 +466,7 @@ impl Deduper {
             .par_iter()
             .zip(agreements.par_chunks(width))
             .filter(|(p, _)| p.probability >= linkage.floor)
-            .map(|(p, packed)| {
-                let levels = packed
-                    .iter()
-                    .map(|&byte| Some(Agreement::unpack(byte)?.level));
-                (p.a, p.b, link(p.probability, self.names_agree(levels)))
-            })
+            .map(|(p, packed)| (p.a, p.b, link(p.probability, names_agree(packed))))
             .collect();
         // Clustering needs neither: free them before it builds its tables.
         drop((candidates, agreements));

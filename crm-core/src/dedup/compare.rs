@@ -81,7 +81,8 @@ pub enum Comparator {
     /// Token-set overlap for addresses and free text: equal 3, Jaccard overlap of tokens at
     /// least 0.8 or one typo 2, at least 0.5 or two typos 1, else 0. Typos count only
     /// between values of at least eight characters with the same digits (「banks srteet」 and
-    /// 「banks street」, never 「12 main st」 and 「13 main st」). Tokens are the whitespace-separated words, but a
+    /// 「banks street」, never 「12 main st」 and 「13 main st」). Tokens are the
+    /// whitespace-separated words, but a
     /// word containing Han characters, which Chinese writes without spaces, is split into its
     /// character bigrams.
     TokenSet,
@@ -142,7 +143,7 @@ impl Comparator {
             Comparator::Levenshtein { max } => edit_level(a, b, max, strsim::levenshtein),
             Comparator::Numeric { tolerance } => numeric_level(a, b, tolerance),
             Comparator::Date => date_level(a, b),
-            Comparator::TokenSet => token_set_level(a, b).max(typo_level(a, b)),
+            Comparator::TokenSet => with_typos(token_set_level(a, b), a, b),
             Comparator::Identifier => identifier_level(a, b),
             Comparator::Email => email_level(a, b),
         }
@@ -204,7 +205,10 @@ impl Comparator {
         if let Comparator::CompanyName { thresholds } = *self {
             return match level {
                 1 => "same brand, other wording",
-                similar => jaro_winkler_meaning(thresholds[usize::from(similar == 2)], 0),
+                similar => {
+                    let band = usize::from(similar == 2);
+                    jaro_winkler_meaning(thresholds[band], band)
+                }
             };
         }
         // Partial levels: 2 is the strong band (index 0 of the settings), 1 the weak one.
@@ -481,6 +485,15 @@ fn token_set_level(a: &str, b: &str) -> u8 {
     by_similarity(jaccard(&tokens(a), &tokens(b)), TOKEN_SET_THRESHOLDS)
 }
 
+/// A token-set `level` of two texts, raised to what their typos earn ([`typo_level`]) when
+/// the tokens alone agree less than strongly.
+pub(crate) fn with_typos(level: u8, a: &str, b: &str) -> u8 {
+    match level {
+        strong @ 2.. => strong,
+        weaker => weaker.max(typo_level(a, b)),
+    }
+}
+
 /// Text this short gets no credit for typos: one edit in a short word makes another word.
 const SHORTEST_TYPO_TEXT: usize = 8;
 
@@ -488,7 +501,7 @@ const SHORTEST_TYPO_TEXT: usize = 8;
 /// included): one 2, two 1, else 0. Only for texts of at least [`SHORTEST_TYPO_TEXT`]
 /// characters with the same digits in the same order, so that another house or room number
 /// is never a typo.
-pub(crate) fn typo_level(a: &str, b: &str) -> u8 {
+fn typo_level(a: &str, b: &str) -> u8 {
     let reach = IDENTIFIER_EDITS[0].max(IDENTIFIER_EDITS[1]);
     let (a_len, b_len) = (a.chars().count(), b.chars().count());
     if a_len.min(b_len) < SHORTEST_TYPO_TEXT || a_len.abs_diff(b_len) > reach {

@@ -22,6 +22,10 @@ pub struct FieldParams {
     pub u: Vec<f64>,
 }
 
+/// The smallest prior a model takes: one match in 10^12 random pairs (a file of millions with
+/// a handful of duplicates).
+pub(crate) const MIN_PRIOR: f64 = 1e-12;
+
 /// Probabilities are kept inside `[FLOOR, 1 - FLOOR]` so no weight is infinite.
 const FLOOR: f64 = 1e-6;
 
@@ -146,7 +150,7 @@ impl Model {
             groups: self.groups.clone(),
             prior: {
                 // A random pair of a million records matches with odds far below FLOOR.
-                let prior = self.prior.clamp(1e-15, 1.0 - FLOOR);
+                let prior = self.prior.clamp(MIN_PRIOR, 1.0 - FLOOR);
                 (prior / (1.0 - prior)).log2()
             },
             levels: self
@@ -331,8 +335,8 @@ impl Weights {
 }
 
 /// The most EM may believe true duplicates disagree outright on a field, unless told
-/// otherwise per field ([`FieldKind::max_disagreement`](crate::dedup::FieldKind::max_disagreement)). Without a bound, a
-/// file with few duplicates lets EM take a common coincidence for the match class — pairs
+/// otherwise per field ([`FieldKind::max_disagreement`](crate::dedup::FieldKind::max_disagreement)).
+/// Without a bound, a file with few duplicates lets EM take a common coincidence for the match class — pairs
 /// that share only a frequent contact name (「黄明」) and differ in company, phones and email —
 /// because nothing in unlabelled data says duplicates should agree on the rest. Real
 /// duplicates mostly agree, or partly agree, on each field they both fill; the bound costs

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::dedup::compare::{
-    Comparator, FNV_OFFSET, fnv1a_extend, token_hashes, token_set_level_of_hashes, typo_level,
+    Comparator, FNV_OFFSET, fnv1a_extend, token_hashes, token_set_level_of_hashes, with_typos,
 };
 use crate::dedup::date::normalise_date;
 use crate::dedup::kind::FieldKind;
@@ -88,7 +88,8 @@ pub struct Prepared {
 /// text alone at `TEXT_END`; its tokens end at `TOKENS_END` in the meta words (starting where
 /// the previous field's end, the first field's after the slots); `REGION` and
 /// `REGION_PARENT` are the codes of the region it names and of that region's province, 0 for
-/// none; `BRAND` is the length of a company name's brand head ([`PreparedValue::brand`]). A field without a value has an empty text.
+/// none; `BRAND` is the length of a company name's brand head ([`PreparedValue::brand`]). A
+/// field without a value has an empty text.
 mod slot {
     pub(super) const END: usize = 0;
     pub(super) const TEXT_END: usize = 1;
@@ -380,10 +381,11 @@ pub fn level(comparator: &Comparator, a: &PreparedValue<'_>, b: &PreparedValue<'
         Comparator::TokenSet
             if a.text != b.text && !a.tokens.is_empty() && !b.tokens.is_empty() =>
         {
-            match token_set_level_of_hashes(a.tokens, b.tokens) {
-                strong @ 2.. => strong,
-                weaker => weaker.max(typo_level(a.text, b.text)),
-            }
+            with_typos(
+                token_set_level_of_hashes(a.tokens, b.tokens),
+                a.text,
+                b.text,
+            )
         }
         _ => comparator.compare(a.text, b.text),
     };
