@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crm::core::dedup::synth::{SynthConfig, generate};
 use crm::core::dedup::{Deduper, FieldKind, FieldSpec, PairMetrics, pair_metrics};
 
-const FEBRL: &str = "../shared/datasets/febrl";
+const FEBRL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/febrl");
 
 struct Table {
     headers: Vec<String>,
