@@ -13,6 +13,7 @@ use crm_core::record::Row;
 use crm_core::store::ReadStore;
 use uuid::Uuid;
 
+use crate::review::{DuplicateGroup, GroupSource, PairEvidence, declared_distinct, pair_key};
 use crate::{Entity, Error, ObjectKind, Record, Result, UnitOfWork};
 
 /// What the engine does when a record being created or changed looks like an existing one.
@@ -45,7 +46,7 @@ const MAX_KEY_HOLDERS: usize = 64;
 /// Probability from which an existing record is reported as a likely duplicate.
 const MATCH_PROBABILITY: f64 = 0.5;
 
-fn deduper_for<T: Entity>() -> Option<Deduper> {
+pub(crate) fn deduper_for<T: Entity>() -> Option<Deduper> {
     let fields = T::duplicate_fields();
     (!fields.is_empty()).then(|| {
         Deduper::new(
@@ -60,7 +61,8 @@ fn deduper_for<T: Entity>() -> Option<Deduper> {
 impl UnitOfWork<'_> {
     /// Stored records of kind `T` that look like `data` (other than `exclude`), as this unit
     /// of work sees them, most likely first, each with its explanation. Empty for kinds
-    /// without duplicate fields.
+    /// without duplicate fields. Records a person declared distinct from `exclude` are not
+    /// among them.
     pub async fn duplicates_of<T: Entity>(
         &self,
         data: &T,
@@ -69,8 +71,9 @@ impl UnitOfWork<'_> {
         find_duplicates(self.reader(), self.actor.tenant, data, exclude).await
     }
 
-    /// Apply the kind's policy to `data`: the likely duplicates under `Warn`, an error under
-    /// `Block` when there is one, nothing under `Allow`.
+    /// Apply the kind's policy to `data` (stored as `exclude`, when it is): the likely
+    /// duplicates under `Warn`, an error under `Block` when there is one, nothing under
+    /// `Allow`.
     pub(crate) async fn check_duplicates<T: Entity>(
         &self,
         data: &T,
@@ -89,6 +92,21 @@ impl UnitOfWork<'_> {
             }),
             _ => Ok(found),
         }
+    }
+
+    /// Queue the record `id` and its likely duplicates `found` for review, under
+    /// [`DuplicatePolicy::Warn`].
+    pub(crate) async fn queue_checked<T: Entity>(
+        &mut self,
+        id: Uuid,
+        found: &[DuplicateMatch<T>],
+    ) -> Result<()> {
+        if self.crm.duplicate_policy(T::KIND) == DuplicatePolicy::Warn
+            && let Some(group) = group_of(id, found)?
+        {
+            self.queue_duplicates(vec![group]).await?;
+        }
+        Ok(())
     }
 
     /// Store the blocking keys of `records` (none for deleted ones).
@@ -166,7 +184,8 @@ pub(crate) async fn key_holders<T: Entity>(
 }
 
 /// Stored records of kind `T` in `tenant` that look like `data` (other than `exclude`), most
-/// likely first, each with its explanation. Empty for kinds without duplicate fields.
+/// likely first, each with its explanation, leaving out those declared distinct from
+/// `exclude`. Empty for kinds without duplicate fields.
 pub(crate) async fn find_duplicates<T: Entity>(
     reader: &dyn ReadStore,
     tenant: TenantId,
@@ -186,7 +205,7 @@ pub(crate) async fn find_duplicates<T: Entity>(
         })
         .collect();
     let model = deduper.prior_model();
-    Ok(deduper
+    let mut found: Vec<DuplicateMatch<T>> = deduper
         .score_candidates(&model, &cells, candidates, MATCH_PROBABILITY)
         .into_iter()
         .map(|m| DuplicateMatch {
@@ -194,7 +213,31 @@ pub(crate) async fn find_duplicates<T: Entity>(
             probability: m.probability,
             explanation: m.explanation,
         })
-        .collect())
+        .collect();
+    // A stored record is no duplicate of one a person declared it distinct from.
+    if let Some(id) = exclude
+        && !found.is_empty()
+    {
+        let keys = found.iter().map(|m| pair_key(id, m.record.id.uuid()));
+        let distinct = declared_distinct(reader, tenant, T::KIND, keys).await?;
+        found.retain(|m| !distinct.contains(&pair_key(id, m.record.id.uuid())));
+    }
+    Ok(found)
+}
+
+/// The review-queue group of the record `id` and the stored records `found` like it.
+pub(crate) fn group_of<T: Entity>(
+    id: Uuid,
+    found: &[DuplicateMatch<T>],
+) -> Result<Option<DuplicateGroup>> {
+    if found.is_empty() {
+        return Ok(None);
+    }
+    let pairs = found
+        .iter()
+        .map(|m| PairEvidence::new(id, m.record.id.uuid(), &m.explanation))
+        .collect();
+    DuplicateGroup::new(T::KIND, GroupSource::Check, pairs).map(Some)
 }
 
 /// "probability 0.998: name exact, phone exact" — why a record was refused.

@@ -121,6 +121,13 @@ impl Gate {
         })
     }
 
+    /// Whether the actor sees `field` of `kind` unmasked in every context.
+    pub(crate) fn sees(&self, kind: ObjectKind, field: &str) -> bool {
+        self.directory
+            .as_ref()
+            .is_none_or(|d| !self.conceals(d, kind, field))
+    }
+
     /// `record` with every field the actor may not see unmasked cleared. A record whose
     /// required field would be cleared cannot be typed: [`Error::PermissionDenied`].
     pub(crate) fn conceal<T: Entity>(&self, record: Record<T>) -> Result<Record<T>> {

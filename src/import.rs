@@ -52,6 +52,7 @@ use crate::creates::Creates;
 use crate::duplicates::key_holders;
 use crate::enforce::Gate;
 use crate::query::Sort;
+use crate::review::{DuplicateGroup, GroupSource, PairEvidence};
 use crate::{
     Actor, Crm, DuplicatePolicy, Error, ObjectKind, Predicate, Query, Record, Result, UnitOfWork,
 };
@@ -458,6 +459,8 @@ struct Batch {
     contacts_created: u64,
     /// Rows created although they look like a known customer, for a person to decide.
     queued_for_review: u64,
+    /// Each of those: the new customer, the one it looks like, and why.
+    reviews: Vec<PairEvidence>,
 }
 
 struct Importer<'a> {
@@ -766,10 +769,14 @@ impl Importer<'_> {
             clean.account.tags.insert(id);
         }
         let Some((number, probability, explanation)) = found else {
-            self.create(row, clean, owner, probe, batch)?;
+            let created = self.create(row, clean, owner, probe, batch)?;
             return Ok(Ok(match possible {
                 Some((number, probability, explanation)) => {
                     batch.queued_for_review += 1;
+                    let known = self.customers.id(number);
+                    batch
+                        .reviews
+                        .push(review_pair(created, known, &explanation));
                     Decision::CreateForReview(self.match_found(number, probability, explanation))
                 }
                 None => Decision::Create,
@@ -894,7 +901,7 @@ impl Importer<'_> {
         }
     }
 
-    /// A new customer from the row.
+    /// A new customer from the row; its account's id.
     fn create(
         &mut self,
         row: u64,
@@ -902,7 +909,7 @@ impl Importer<'_> {
         owner: Option<UserId>,
         prepared: Prepared,
         batch: &mut Batch,
-    ) -> Result<()> {
+    ) -> Result<Uuid> {
         let id: Uuid = self.crm.ids.next_uuid();
         // Sized exactly: most customers keep the one contact (a pushed-to vector would hold
         // room for four).
@@ -939,7 +946,7 @@ impl Importer<'_> {
         self.index.insert_prepared((number, 0), prepared);
         batch.touched.push(number);
         batch.created += 1;
-        Ok(())
+        Ok(id)
     }
 
     /// Index the stored customers that share a duplicate key with the row's account or
@@ -1112,8 +1119,25 @@ impl Importer<'_> {
             changed_accounts: std::mem::take(&mut batch.changed_accounts),
             changed_contacts: std::mem::take(&mut batch.changed_contacts),
             notes: std::mem::take(&mut batch.notes),
+            reviews: std::mem::take(&mut batch.reviews),
         }
     }
+}
+
+/// The review-queue pair of a new customer `created` and the known one it may be, the
+/// evidence named by the customers' fields (`contact.mobile` for a contact's).
+fn review_pair(created: Uuid, known: Uuid, explanation: &Explanation) -> PairEvidence {
+    let mut pair = PairEvidence::new(created, known, explanation);
+    for field in &mut pair.fields {
+        let path = match field.field.as_str() {
+            "company_name" => "name",
+            "contact_name" => "contact.name",
+            "mobile" => "contact.mobile",
+            other => other,
+        };
+        field.field = path.to_string();
+    }
+    pair
 }
 
 /// `records` grouped by owner, owners in order of first appearance.
@@ -1145,6 +1169,8 @@ struct Writes {
     changed_accounts: Vec<(AccountId, Account)>,
     changed_contacts: Vec<(ContactId, Contact)>,
     notes: Vec<(Uuid, Option<UserId>, String)>,
+    /// Pairs of customers for the review queue.
+    reviews: Vec<PairEvidence>,
 }
 
 impl Writes {
@@ -1193,6 +1219,12 @@ impl PreparedWrites {
             activity.account_id = Some(AccountId::from_uuid(account));
             uow.create_owned(owner, activity).await?;
         }
+        let groups = writes
+            .reviews
+            .into_iter()
+            .map(|pair| DuplicateGroup::new(ObjectKind::Account, GroupSource::Import, vec![pair]))
+            .collect::<Result<Vec<_>>>()?;
+        uow.queue_duplicates(groups).await?;
         uow.commit().await
     }
 }

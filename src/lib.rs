@@ -42,6 +42,7 @@ pub mod import;
 mod merging;
 mod pipelines;
 mod pools;
+pub mod review;
 mod tickets;
 mod views;
 mod weekly_report;
@@ -336,14 +337,33 @@ impl UnitOfWork<'_> {
     }
 
     /// Create a record owned by `owner` and report the stored records it looks like, as the
-    /// kind's [`DuplicatePolicy`] says (under `Block`, a likely duplicate is an error).
+    /// kind's [`DuplicatePolicy`] says (under `Block`, a likely duplicate is an error; under
+    /// `Warn`, the record and those it looks like are queued for review, see
+    /// [`review`]).
     pub async fn create_checked<T: Entity>(
         &mut self,
         owner: Option<UserId>,
         data: T,
     ) -> Result<(Record<T>, Vec<DuplicateMatch<T>>)> {
         let found = self.check_duplicates(&data, None).await?;
-        Ok((self.create_owned(owner, data).await?, found))
+        let created = self.create_owned(owner, data).await?;
+        self.queue_checked(created.id.uuid(), &found).await?;
+        Ok((created, found))
+    }
+
+    /// [`update`](Self::update) a record and report the stored records it looks like once
+    /// changed, as [`create_checked`](Self::create_checked) does; records a person declared
+    /// distinct from it are not reported.
+    pub async fn update_checked<T: Entity>(
+        &mut self,
+        record: Record<T>,
+    ) -> Result<(Record<T>, Vec<DuplicateMatch<T>>)> {
+        let found = self
+            .check_duplicates(&record.data, Some(record.id.uuid()))
+            .await?;
+        let updated = self.update(record).await?;
+        self.queue_checked(updated.id.uuid(), &found).await?;
+        Ok((updated, found))
     }
 
     /// The live record `id`, as this unit of work sees it; [`Error::NotFound`] also when the
@@ -731,6 +751,17 @@ impl<T: Entity> Records<'_, T> {
             uow.create_checked(actor.user_id(), data).await
         })
         .await
+    }
+
+    /// Store changes to a record and report the stored records it looks like once changed
+    /// (see [`UnitOfWork::update_checked`]).
+    pub async fn update_checked(
+        &self,
+        actor: &Actor,
+        record: Record<T>,
+    ) -> Result<(Record<T>, Vec<DuplicateMatch<T>>)> {
+        self.in_unit(actor, async |uow| uow.update_checked(record).await)
+            .await
     }
 
     /// Stored records that look like `data`, most likely first, with explanations: for a

@@ -54,9 +54,12 @@ impl UnitOfWork<'_> {
             gate.allow(Action::Merge, &record.to_row()?)?;
             records.push(record);
         }
-        let (survivor, log) = self
-            .as_by_product(async |uow| uow.merge_checked(records, plan).await)
-            .await?;
+        // The merge's writes are by-products of the checks above. (Blocks, not
+        // `as_by_product`'s async closures: the future stays `Send`, so a host can spawn it.)
+        let was = std::mem::replace(&mut self.by_product, true);
+        let merged = self.merge_checked(records, plan).await;
+        self.by_product = was;
+        let (survivor, log) = merged?;
         // Re-read: re-pointing may have changed the survivor itself (a link to an absorbed
         // record, e.g. its parent company).
         Ok((self.get::<T>(survivor).await?, log))
@@ -127,16 +130,20 @@ impl UnitOfWork<'_> {
     }
 
     /// Undo the merge `id`: every record it changed gets back its data, owner and deletion
-    /// state. Refused when any of them changed since the merge, or when it was undone already.
+    /// state, and a review-queue group it resolved is open again. Refused when any of them changed since the merge, or when it was undone already.
     /// The actor must be allowed to merge the survivor.
     pub async fn undo_merge(&mut self, id: MergeId) -> Result<Record<MergeLog>> {
-        let log = self
-            .as_by_product(async |uow| uow.get::<MergeLog>(id).await)
-            .await?;
-        let survivor = self.stored_row(log.object, log.survivor).await?;
-        self.gate().await?.allow(Action::Merge, &survivor)?;
-        self.as_by_product(async |uow| uow.undo_checked(log).await)
-            .await
+        let gate = self.gate().await?;
+        let was = std::mem::replace(&mut self.by_product, true);
+        let undone = async {
+            let log = self.get::<MergeLog>(id).await?;
+            let survivor = self.stored_row(log.object, log.survivor).await?;
+            gate.allow(Action::Merge, &survivor)?;
+            self.undo_checked(log).await
+        }
+        .await;
+        self.by_product = was;
+        undone
     }
 
     /// [`undo_merge`](Self::undo_merge) of a merge the actor may undo.
@@ -176,6 +183,7 @@ impl UnitOfWork<'_> {
             self.remember(stored.kind, stored.id, stored.meta.deleted_at.is_none());
             self.store_row_keys(&stored).await?;
         }
+        self.reopen_groups_of(log.id).await?;
         log.undone_at = Some(now);
         self.update(log).await
     }

@@ -28,6 +28,9 @@ use crate::model::{
 };
 use crate::query::{Predicate, Query, RowSource, Sort};
 use crate::record::{Entity, ObjectKind, Record, Row, Value};
+use crate::review::{
+    DistinctPair, DuplicateGroup, FieldEvidence, GroupSource, PairEvidence, ReviewStatus, pair_key,
+};
 use crate::store::{ReadStore, Store};
 use crate::value::{CompanyName, Currency, Email, Money, PersonName, Phone, Region};
 
@@ -56,7 +59,8 @@ macro_rules! conformance_suite {
                 sub_selects_agree_with_the_reference_interpreter,
                 batch_insert_is_atomic,
                 duplicate_keys_are_found_replaced_and_rolled_back,
-                rows_are_got_and_saved_by_id_in_batches);
+                rows_are_got_and_saved_by_id_in_batches,
+                review_records_are_found_by_key_status_and_pair);
         }
     };
     (@cases $make:expr; $($case:ident),*) => {$(
@@ -195,6 +199,120 @@ pub async fn insert_then_get_round_trips_every_kind(store: Arc<dyn Store>) {
     .unwrap();
     round_trip(store, &fx, schema).await;
     round_trip_access_kinds(store, &fx).await;
+    let group = review_group(0.987_654, [1, 2]);
+    round_trip(
+        store,
+        &fx,
+        DistinctPair {
+            object: ObjectKind::Account,
+            pair: pair_key(group.members[0], group.members[1]),
+            group: Uuid::from_u128(9),
+        },
+    )
+    .await;
+    round_trip(store, &fx, group).await;
+}
+
+/// An open group of accounts `members` proposed by a scan, its pair scored `probability`.
+fn review_group(probability: f64, members: [u128; 2]) -> DuplicateGroup {
+    let pair = PairEvidence {
+        a: Uuid::from_u128(members[0]),
+        b: Uuid::from_u128(members[1]),
+        probability,
+        fields: vec![FieldEvidence {
+            field: "contact.mobile".into(),
+            level: Some(3),
+            meaning: "exact".into(),
+            weight: 7.25,
+        }],
+    };
+    DuplicateGroup::new(ObjectKind::Account, GroupSource::Scan, vec![pair]).unwrap()
+}
+
+/// The review queue's records are found by group key, status and merge, in probability
+/// order, and declared pairs by their key, as the reference interpreter finds them.
+pub async fn review_records_are_found_by_key_status_and_pair(store: Arc<dyn Store>) {
+    let fx = Fixture::new(19);
+    let store = store.as_ref();
+    let mut merged = review_group(0.95, [1, 3]);
+    merged.status = ReviewStatus::Merged;
+    merged.merge = Some(Uuid::from_u128(77));
+    let groups = [
+        review_group(0.9, [1, 2]),
+        review_group(0.93, [2, 3]),
+        review_group(1.0, [4, 5]),
+        review_group(0.31, [5, 6]),
+        merged,
+    ]
+    .map(|g| fx.record(g));
+    fx.insert(store, &groups).await;
+    let declared = [(1, 2), (5, 6)].map(|(a, b)| {
+        fx.record(DistinctPair {
+            object: ObjectKind::Account,
+            pair: pair_key(Uuid::from_u128(a), Uuid::from_u128(b)),
+            group: Uuid::from_u128(a),
+        })
+    });
+    fx.insert(store, &declared).await;
+    let open_by_probability = Query::filter(Predicate::And {
+        all: vec![
+            Predicate::eq("object", "account"),
+            Predicate::eq("status", ReviewStatus::Open.as_str()),
+        ],
+    })
+    .sort(Sort::desc("probability"))
+    .unpaged();
+    let found = reader(store)
+        .list::<DuplicateGroup>(fx.tenant, &open_by_probability)
+        .await
+        .unwrap();
+    let probabilities: Vec<f64> = found.iter().map(|g| g.data.probability).collect();
+    assert_eq!(probabilities, [1.0, 0.93, 0.9, 0.31]);
+    let mut rows = Vec::new();
+    for group in &groups {
+        let kind = ObjectKind::DuplicateGroup;
+        rows.push(
+            store
+                .get_row(kind, fx.tenant, group.id.uuid())
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    for query in [
+        open_by_probability.clone(),
+        Query::filter(Predicate::eq("key", groups[1].data.key.clone())),
+        Query::filter(Predicate::eq("merge", Uuid::from_u128(77))),
+        Query::filter(Predicate::gt("probability", Decimal::new(92, 2))),
+    ] {
+        let kind = ObjectKind::DuplicateGroup;
+        let (expected, actual) = reference_and_store(store, fx.tenant, kind, &rows, &query).await;
+        assert_eq!(actual, expected, "{query:?}");
+    }
+    let by_key = Query::filter(Predicate::eq("key", groups[1].data.key.clone()));
+    let one = reader(store)
+        .list::<DuplicateGroup>(fx.tenant, &by_key)
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].id, groups[1].id);
+    let asked =
+        [(2, 1), (3, 1), (6, 5)].map(|(a, b)| pair_key(Uuid::from_u128(a), Uuid::from_u128(b)));
+    let found = reader(store)
+        .list::<DistinctPair>(
+            fx.tenant,
+            &Query::filter(Predicate::is_in("pair", asked)).unpaged(),
+        )
+        .await
+        .unwrap();
+    let mut pairs: Vec<&str> = found.iter().map(|p| p.data.pair.as_str()).collect();
+    pairs.sort();
+    let mut wanted = vec![
+        declared[0].data.pair.as_str(),
+        declared[1].data.pair.as_str(),
+    ];
+    wanted.sort();
+    assert_eq!(pairs, wanted);
 }
 
 /// Roles, assignments, shares, team memberships and closure rows round-trip too.

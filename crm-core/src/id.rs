@@ -125,6 +125,10 @@ define_ids! {
     TicketId;
     /// One entry of a ticket's history.
     TicketEventId;
+    /// A group of records that may be duplicates, waiting for review.
+    DuplicateGroupId;
+    /// Two records a person declared distinct.
+    DistinctPairId;
 }
 
 /// Produces fresh, unique ids. Injected so tests are deterministic.

@@ -45,6 +45,7 @@ pub mod merge;
 pub mod model;
 pub mod query;
 pub mod record;
+pub mod review;
 pub mod scoring;
 pub mod store;
 pub mod value;

@@ -83,11 +83,15 @@ pub enum ObjectKind {
     Ticket,
     /// [`crate::model::TicketEvent`]
     TicketEvent,
+    /// [`crate::review::DuplicateGroup`]
+    DuplicateGroup,
+    /// [`crate::review::DistinctPair`]
+    DistinctPair,
 }
 
 impl ObjectKind {
     /// Every kind, in a stable order.
-    pub const ALL: [ObjectKind; 28] = [
+    pub const ALL: [ObjectKind; 30] = [
         ObjectKind::Account,
         ObjectKind::Contact,
         ObjectKind::Lead,
@@ -116,6 +120,8 @@ impl ObjectKind {
         ObjectKind::RuleState,
         ObjectKind::Ticket,
         ObjectKind::TicketEvent,
+        ObjectKind::DuplicateGroup,
+        ObjectKind::DistinctPair,
     ];
 
     /// The singular snake_case name: `account`.
@@ -149,6 +155,8 @@ impl ObjectKind {
             ObjectKind::RuleState => "rule_state",
             ObjectKind::Ticket => "ticket",
             ObjectKind::TicketEvent => "ticket_event",
+            ObjectKind::DuplicateGroup => "duplicate_group",
+            ObjectKind::DistinctPair => "distinct_pair",
         }
     }
 
@@ -183,6 +191,8 @@ impl ObjectKind {
             ObjectKind::RuleState => "rule_states",
             ObjectKind::Ticket => "tickets",
             ObjectKind::TicketEvent => "ticket_events",
+            ObjectKind::DuplicateGroup => "duplicate_groups",
+            ObjectKind::DistinctPair => "distinct_pairs",
         }
     }
 

@@ -70,6 +70,8 @@ pub(crate) fn columns_of(kind: ObjectKind) -> &'static [Column] {
         ObjectKind::RuleState => crate::automation::RULE_STATE_COLUMNS,
         ObjectKind::Ticket => ticket::COLUMNS,
         ObjectKind::TicketEvent => ticket::EVENT_COLUMNS,
+        ObjectKind::DuplicateGroup => crate::review::GROUP_COLUMNS,
+        ObjectKind::DistinctPair => crate::review::DISTINCT_PAIR_COLUMNS,
     }
 }
 
