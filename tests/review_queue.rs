@@ -276,7 +276,6 @@ async fn merging_from_the_queue_takes_the_picks_and_undo_opens_the_group_again()
     }
 }
 
-
 #[tokio::test]
 async fn the_queue_shows_each_actor_only_groups_they_may_read_and_no_masked_evidence() {
     for url in URLS {

@@ -541,9 +541,17 @@ impl Deduper {
         }
     }
 
-    /// Each field's group of correlated fields ([`FieldKind::evidence_group`]).
-    fn groups(&self) -> Vec<Option<u8>> {
-        self.kinds.iter().map(|k| k.evidence_group()).collect()
+    /// Each field's levels' groups of correlated evidence ([`FieldKind::evidence_group`]).
+    fn groups(&self) -> Vec<Vec<Option<u8>>> {
+        self.kinds
+            .iter()
+            .zip(&self.comparators)
+            .map(|(kind, comparator)| {
+                (0..comparator.levels())
+                    .map(|level| kind.evidence_group(level))
+                    .collect()
+            })
+            .collect()
     }
 
     /// The blocking keys of a record's cells: records sharing a key are candidates.
@@ -886,6 +894,44 @@ mod tests {
                     .collect()
             })
             .collect()
+    }
+
+    #[test]
+    fn a_namesake_at_another_domain_is_counted_once_as_a_name() {
+        let deduper = Deduper::new(vec![
+            FieldSpec::new("contact", FieldKind::PersonName),
+            FieldSpec::new("email", FieldKind::Email),
+        ]);
+        let model = deduper.prior_model();
+        let cells = |name: &str, email: &str| vec![Some(name.into()), Some(email.into())];
+        let score = |email: &str| {
+            let probe = cells("Michael Price", "michael.price@riveraandbennett.com");
+            let found = deduper.score_candidates(
+                &model,
+                &probe,
+                vec![((), cells("Michael Price", email))],
+                0.0,
+            );
+            found[0].explanation.clone()
+        };
+        let namesake = score("michael.price@bennetttechnologies.com");
+        let weights: Vec<f64> = namesake.fields.iter().map(|f| f.weight).collect();
+        assert_eq!(
+            namesake.fields[1].level,
+            Some(1),
+            "same local part, other domain"
+        );
+        assert!(weights[0] > 0.0 && weights[1] == 0.0, "{weights:?}");
+        let shown: f64 = namesake.prior_weight + weights.iter().sum::<f64>();
+        assert!(
+            (shown - namesake.weight).abs() < 1e-9,
+            "the weights shown add up"
+        );
+        let same_address = score("michael.price@riveraandbennett.com");
+        assert!(
+            same_address.weight > namesake.weight + 5.0,
+            "the whole address is evidence of its own"
+        );
     }
 
     #[test]

@@ -94,12 +94,16 @@ impl FieldKind {
         self == FieldKind::CompanyName
     }
 
-    /// The group of correlated kinds this one belongs to, if any: addresses, regions and
+    /// The group of correlated evidence a field of this kind agreeing at `level` belongs
+    /// to, if any ([`Model::groups`](crate::dedup::Model::groups)): addresses, regions and
     /// postcodes all say where an entity is, and agree together for every two records at one
-    /// place ([`Model::groups`](crate::dedup::Model::groups)).
-    pub fn evidence_group(self) -> Option<u8> {
-        match self {
-            FieldKind::Address | FieldKind::Region | FieldKind::Postcode => Some(0),
+    /// place; a full person name and an email's local part at another domain
+    /// ([`Comparator::Email`](crate::dedup::compare::Comparator::Email) level 1) say who, and
+    /// agree together for every two namesakes, as the local part is mostly the name.
+    pub fn evidence_group(self, level: u8) -> Option<u8> {
+        match (self, level) {
+            (FieldKind::Address | FieldKind::Region | FieldKind::Postcode, _) => Some(0),
+            (FieldKind::PersonName, _) | (FieldKind::Email, 1) => Some(1),
             _ => None,
         }
     }

@@ -79,12 +79,14 @@ pub struct Model {
     /// batch run, of two records drawn at random (Splink's λ), since `u` compares with random
     /// pairs; [`Model::fit`] alone leaves the share of matches among its candidates here.
     pub prior: f64,
-    /// Per field, the group of correlated fields it belongs to, if any ([`Evidence`]): the
-    /// fields that say where an entity is (address, city, province, postcode) agree together
-    /// for any two records at one place, a family or two firms in one building as much as a
-    /// duplicate, so their agreement counts once. Empty: every field independent.
+    /// Per field and level, the group of correlated evidence it belongs to, if any
+    /// ([`Evidence`]): the fields that say where an entity is (address, city, province,
+    /// postcode) agree together for any two records at one place, a family or two firms in
+    /// one building as much as a duplicate, so their agreement counts once; so do a person's
+    /// name and the local part of their email at another domain (`michael.price@…`), which
+    /// is mostly the name again. Empty: every field independent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub groups: Vec<Option<u8>>,
+    pub groups: Vec<Vec<Option<u8>>>,
 }
 
 /// How many groups of correlated fields a model may have.
@@ -116,7 +118,8 @@ impl Evidence {
         self.sum + self.best.iter().sum::<f64>()
     }
 
-    /// Each of `weights` (in field order, with their `groups`) as it counts towards the total:
+    /// Each of `weights` (in field order, with the `groups` their levels put them in) as it
+    /// counts towards the total:
     /// within a group, the agreements weaker than its strongest (and those equal to it after
     /// the first) count 0.
     pub fn counted(groups: &[Option<u8>], weights: &mut [f64]) {
@@ -236,12 +239,12 @@ impl Model {
 
     /// Fit `m` and the prior by EM over `candidates` — distinct agreement patterns with how
     /// many pairs show each — keeping `u` fixed. `prior` is the starting guess of the fraction
-    /// of candidate pairs that match; `groups` are the fields' [groups](Model::groups);
+    /// of candidate pairs that match; `groups` are the fields' levels' [groups](Model::groups);
     /// `max_disagreement` bounds each field's `m` of disagreement ([`MAX_M_DISAGREEMENT`]
     /// for a field it does not list).
     pub fn fit(
         levels: &[u8],
-        groups: &[Option<u8>],
+        groups: &[Vec<Option<u8>>],
         max_disagreement: &[f64],
         u: Vec<Vec<f64>>,
         candidates: &[(Gamma, f64)],
@@ -311,8 +314,8 @@ pub struct Weights {
     pub prior: f64,
     /// `log2(m / u)` per field, per level.
     pub levels: Vec<Vec<f64>>,
-    /// The model's [groups](Model::groups) of correlated fields.
-    pub groups: Vec<Option<u8>>,
+    /// The model's [groups](Model::groups) of correlated evidence, per field and level.
+    pub groups: Vec<Vec<Option<u8>>>,
 }
 
 impl Weights {
@@ -322,15 +325,19 @@ impl Weights {
         let mut evidence = Evidence::default();
         for (f, (level, table)) in gamma.iter().zip(&self.levels).enumerate() {
             if let Some(l) = level {
-                evidence.add(self.group(f), table[usize::from(*l)]);
+                evidence.add(self.group(f, *l), table[usize::from(*l)]);
             }
         }
         self.prior + evidence.total()
     }
 
-    /// The group of field `f`, if any.
-    pub fn group(&self, f: usize) -> Option<u8> {
-        self.groups.get(f).copied().flatten()
+    /// The group of field `f` agreeing at `level`, if any.
+    pub fn group(&self, f: usize, level: u8) -> Option<u8> {
+        self.groups
+            .get(f)
+            .and_then(|levels| levels.get(usize::from(level)))
+            .copied()
+            .flatten()
     }
 }
 

@@ -411,7 +411,8 @@ const SHORTEST_BRAND: usize = 4;
 /// text itself) begins with the other's brand head ([`PreparedValue::brand`]: `ruikai` and
 /// `ruikai auto parts`, 「泰信」 and 「泰信包装材料」, `antong` and 「安通化工」, homophones
 /// 「讯英」 and 「迅英」), or a romanised key holds the other's brand head after a word the
-/// normaliser left before it (`suzhou fengxing` and 「丰星」). One shared character or syllable
+/// normaliser left before it (`suzhou fengxing` and 「丰星」), or two romanised heads of six
+/// letters or more are one typo apart (`raninson`, `ganinson`). One shared character or syllable
 /// (「恒盛」 and 「恒创」) is not a brand, nor a brand inside a Han name (「中信华科」 and 「华科」).
 fn same_brand(a: &PreparedValue<'_>, b: &PreparedValue<'_>) -> bool {
     let (x, y) = (a.pinyin_or_text(), b.pinyin_or_text());
@@ -421,8 +422,24 @@ fn same_brand(a: &PreparedValue<'_>, b: &PreparedValue<'_>) -> bool {
     let holds = |key: &str, value: &PreparedValue<'_>, head: &str| {
         !value.text.starts_with(is_han) && head.len() >= SHORTEST_BRAND && key.contains(head)
     };
-    y.starts_with(x_head) || x.starts_with(y_head) || holds(x, a, y_head) || holds(y, b, x_head)
+    // A typo in a long romanised brand (`raninson` typed `ganinson`); a Han brand one
+    // character off is another brand (「恒盛」 and 「恒创」), and its typos are homophones.
+    let typo = || {
+        !a.text.starts_with(is_han)
+            && !b.text.starts_with(is_han)
+            && x_head.len().min(y_head.len()) >= SHORTEST_TYPED_BRAND
+            && strsim::osa_distance(x_head, y_head) == 1
+    };
+    y.starts_with(x_head)
+        || x.starts_with(y_head)
+        || holds(x, a, y_head)
+        || holds(y, b, x_head)
+        || typo()
 }
+
+/// The shortest romanised brand head whose one-letter typo still names the brand: shorter
+/// words one letter apart are often other words (`bright`, `brighs`… `ford`, `lord`).
+const SHORTEST_TYPED_BRAND: usize = 6;
 
 /// A blocking key: records sharing one are compared.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -715,6 +732,14 @@ mod tests {
                 "Suzhou Fengxing New Materials Co., Ltd.",
                 "苏州丰星新材料有限公司",
             ),
+            (
+                "Ganinson & Williams",
+                "Raninson & Williams Manufacturing Inc.",
+            ),
+            (
+                "Mjurphy South Manufacturing",
+                "Murphy South Mfg, Corporation",
+            ),
         ] {
             assert_eq!(company_level(a, b), 1, "{a} / {b}");
             assert_eq!(company_level(b, a), 1, "{b} / {a}");
@@ -729,6 +754,7 @@ mod tests {
             ("中信华科有限公司", "华科有限公司"),
             ("北京华信科技有限公司", "北京鼎盛贸易有限公司"),
             ("北京华信科技有限公司", "上海华信科技有限公司"),
+            ("Ford Logistics", "Lord Capital"),
         ] {
             assert_eq!(company_level(a, b), 0, "{a} / {b}");
             assert_eq!(company_level(b, a), 0, "{b} / {a}");

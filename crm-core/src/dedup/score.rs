@@ -70,7 +70,7 @@ impl<'a> Scorer<'a> {
         for (f, agreement) in agreements.into_iter().enumerate() {
             if let Some(agreement) = agreement {
                 evidence.add(
-                    self.weights.group(f),
+                    self.weights.group(f, agreement.level),
                     self.field_weight(f, agreement, &share),
                 );
             }
@@ -90,7 +90,12 @@ impl<'a> Scorer<'a> {
             .enumerate()
             .map(|(f, agreement)| agreement.map_or(0.0, |a| self.field_weight(f, a, &share)))
             .collect();
-        Evidence::counted(&self.weights.groups, &mut weights);
+        let groups: Vec<Option<u8>> = agreements
+            .iter()
+            .enumerate()
+            .map(|(f, agreement)| self.weights.group(f, agreement.as_ref()?.level))
+            .collect();
+        Evidence::counted(&groups, &mut weights);
         agreements
             .iter()
             .zip(weights)
