@@ -193,12 +193,13 @@ impl UnitOfWork<'_> {
             let open = self
                 .open_keys(kind, kept.iter().map(|g| g.key.clone()))
                 .await?;
+            let found = kept.len();
             let mut seen = HashSet::new();
             let fresh: Vec<DuplicateGroup> = kept
                 .into_iter()
                 .filter(|g| !open.contains(&g.key) && seen.insert(g.key.clone()))
                 .collect();
-            queued.already_open += (seen.len() + open.len()) as u64 - fresh.len() as u64;
+            queued.already_open += (found - fresh.len()) as u64;
             queued.groups += fresh.len() as u64;
             if !fresh.is_empty() {
                 // A block, not `as_by_product`'s async closure: the future stays `Send`, so
