@@ -55,6 +55,7 @@ use crate::query::Sort;
 use crate::review::{DuplicateGroup, GroupSource, PairEvidence};
 use crate::{
     Actor, Crm, DuplicatePolicy, Error, ObjectKind, Predicate, Query, Record, Result, UnitOfWork,
+    page_after,
 };
 
 /// How many rejections the report lists (the rejects file has them all).
@@ -994,11 +995,9 @@ impl Importer<'_> {
         let tenant = self.actor.tenant;
         let mut after: Option<Uuid> = None;
         loop {
-            let query = after
-                .map_or_else(Query::all, |id| Query::filter(Predicate::gt("id", id)))
-                .sort(Sort::asc("id"))
-                .limit(PRELOAD_PAGE);
-            let accounts = reader.list::<Account>(tenant, &query).await?;
+            let accounts = reader
+                .list::<Account>(tenant, &page_after(after, PRELOAD_PAGE))
+                .await?;
             let Some(last) = accounts.last() else {
                 return Ok(());
             };

@@ -872,6 +872,15 @@ pub(crate) fn as_activity<T: Entity>(record: &Record<T>) -> Result<Option<Record
     }
 }
 
+/// The next `limit` records in id order after `after` (from the first when `None`): one page
+/// of a walk through every record that stays right while records are added.
+pub(crate) fn page_after(after: Option<uuid::Uuid>, limit: u64) -> Query {
+    after
+        .map_or_else(Query::all, |id| Query::filter(Predicate::gt("id", id)))
+        .sort(crm_core::query::Sort::asc("id"))
+        .limit(limit)
+}
+
 /// The custom-field schema of `object` in `tenant`, if one is defined.
 async fn field_schema(
     reader: &dyn ReadStore,

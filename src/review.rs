@@ -54,7 +54,7 @@ pub use crm_core::review::{
 
 use crate::duplicates::deduper_for;
 use crate::enforce::Gate;
-use crate::{Actor, Crm, Entity, Error, ObjectKind, Record, Result, UnitOfWork};
+use crate::{Actor, Crm, Entity, Error, ObjectKind, Record, Result, UnitOfWork, page_after};
 
 /// A group in the review queue as one actor sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -525,11 +525,7 @@ impl Crm {
         let (mut ids, mut prepared) = (Vec::new(), Vec::new());
         let mut after: Option<Uuid> = None;
         loop {
-            let query = after
-                .map_or_else(Query::all, |id| Query::filter(Predicate::gt("id", id)))
-                .sort(Sort::asc("id"))
-                .limit(PAGE);
-            let page = records.list(actor, &query).await?;
+            let page = records.list(actor, &page_after(after, PAGE)).await?;
             for record in &page {
                 ids.push(record.id.uuid());
                 prepared.push(deduper.prepare(&record.data.duplicate_cells()));
